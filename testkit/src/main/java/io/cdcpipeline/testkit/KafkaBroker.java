@@ -1,0 +1,230 @@
+package io.cdcpipeline.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft combined mode (broker and controller in one process),
+ * run in a child JVM from the Kafka Maven artifacts on this JVM's class path, like a production
+ * {@code kafka-server-start.sh}. Listens on free loopback ports; if a port is taken between
+ * choosing and binding it, the start is retried on new ports.
+ *
+ * <p>Settings are those of a single-node development cluster (replication factor 1, small
+ * internal topics). Automatic topic creation is off: services create their topics explicitly,
+ * as they must in production.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    private static final int START_ATTEMPTS = 3;
+
+    private final Path workDir;
+    private final Path logFile;
+    private final int port;
+    private Process process;
+
+    private KafkaBroker(Path workDir, int port, Process process) {
+        this.workDir = workDir;
+        this.logFile = workDir.resolve("kafka.log");
+        this.port = port;
+        this.process = process;
+    }
+
+    /** Starts a broker whose data and logs live under {@code workDir}. */
+    public static KafkaBroker start(Path workDir) {
+        long started = System.nanoTime();
+        IllegalStateException last = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            Path attemptDir = workDir.resolve("attempt-" + attempt);
+            int port = FreePorts.find();
+            int controllerPort = FreePorts.find();
+            KafkaBroker broker = new KafkaBroker(attemptDir, port, launch(attemptDir, port, controllerPort));
+            try {
+                broker.awaitReady();
+                LOG.info("Kafka broker ready on 127.0.0.1:{} in {} ms", port,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                return broker;
+            } catch (IllegalStateException e) {
+                last = e;
+                LOG.warn("Kafka broker attempt {} on port {} failed: {}", attempt, port, e.getMessage());
+                broker.close();
+            }
+        }
+        throw last;
+    }
+
+    private static Process launch(Path dir, int port, int controllerPort) {
+        try {
+            Files.createDirectories(dir.resolve("data"));
+            Path properties = dir.resolve("server.properties");
+            Files.writeString(properties, serverProperties(dir, port, controllerPort), StandardCharsets.UTF_8);
+            Path logback = dir.resolve("logback.xml");
+            Files.writeString(logback, CHILD_LOGBACK, StandardCharsets.UTF_8);
+            // An @argfile keeps a long class path off the command line (ARG_MAX, ps output).
+            Path argFile = dir.resolve("java.args");
+            List<String> jvmArgs = List.of(
+                    "-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                    "-Djava.awt.headless=true",
+                    "-Dlogback.configurationFile=" + logback,
+                    "-cp", quote(System.getProperty("java.class.path")));
+            Files.writeString(argFile, String.join("\n", jvmArgs) + "\n", StandardCharsets.UTF_8);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder builder = new ProcessBuilder(java, "@" + argFile, KafkaBrokerMain.class.getName(),
+                    properties.toString(), Uuid.randomUuid().toString(), Long.toString(ProcessHandle.current().pid()));
+            builder.redirectErrorStream(true);
+            builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile()));
+            return builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the Kafka broker JVM", e);
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String serverProperties(Path dir, int port, int controllerPort) {
+        return String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "num.partitions=1",
+                "auto.create.topics.enable=false",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=5",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=5",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "log.flush.interval.messages=9223372036854775807",
+                "log.retention.hours=-1",
+                "log.cleaner.dedupe.buffer.size=4194304",
+                "num.network.threads=2",
+                "num.io.threads=4",
+                "");
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        awaitListening(deadline);
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the Kafka broker JVM exited with code " + process.exitValue()
+                            + ". Its log (" + logFile + ") ends with:\n" + Directories.tail(logFile, 30));
+                }
+                try {
+                    if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.trace("broker not ready yet", e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for Kafka", e);
+                }
+            }
+        }
+        throw new IllegalStateException("the Kafka broker did not become ready within " + STARTUP_TIMEOUT
+                + ". Its log (" + logFile + ") ends with:\n" + Directories.tail(logFile, 30));
+    }
+
+    /** Waits for the listener socket first, so the admin client does not log a warning per retry. */
+    private void awaitListening(long deadline) {
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for Kafka", interrupted);
+                }
+            }
+        }
+    }
+
+    /** {@code host:port} for {@code bootstrap.servers}. */
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    /** Helpers to create topics, produce and drain records on this broker. */
+    public KafkaTopics topics() {
+        return new KafkaTopics(bootstrapServers());
+    }
+
+    /** The broker's JVM process. */
+    public List<ProcessHandle> processes() {
+        List<ProcessHandle> all = new ArrayList<>();
+        if (process != null) {
+            all.add(process.toHandle());
+            process.toHandle().descendants().forEach(all::add);
+        }
+        return all;
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public synchronized void close() {
+        Processes.terminate(process, STOP_WAIT);
+        Directories.deleteRecursively(workDir);
+    }
+
+    @Override
+    public String toString() {
+        return "Kafka on " + bootstrapServers();
+    }
+
+    /** The broker logs warnings and its start-up line to kafka.log, whichever SLF4J backend the class path has. */
+    private static final String CHILD_LOGBACK = """
+            <configuration>
+              <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+              </appender>
+              <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
+              <logger name="kafka.server.BrokerServer" level="INFO"/>
+              <root level="WARN"><appender-ref ref="OUT"/></root>
+            </configuration>
+            """;
+}
