@@ -1,19 +1,36 @@
 package io.cdcpipeline.launcher;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdcpipeline.schema.Migrator;
+import io.cdcpipeline.schema.Role;
+import io.cdcpipeline.schema.SchemaConfig;
+import io.cdcpipeline.schema.VerificationReport;
 import io.cdcpipeline.testkit.CertificateFiles;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.PostgresServer;
+import io.cdcpipeline.testkit.TestDatabase;
 
 /**
  * The whole pipeline on one machine: embedded PostgreSQL (TLS, logical replication), a Kafka
- * broker in a child JVM, Redis, and (as they are built) the schema and every service.
+ * broker in a child JVM, Redis, the migrated schema, and (as they are built) every service.
  * {@link #close()} stops all of it and deletes its files.
  */
 public final class LocalPipeline implements AutoCloseable {
@@ -22,9 +39,15 @@ public final class LocalPipeline implements AutoCloseable {
     static final String DATABASE = "blog";
 
     private final EmbeddedInfrastructure infrastructure;
+    private final TestDatabase database;
+    private final Map<Role, String> passwords;
+    private final Path passwordFile;
 
-    private LocalPipeline(EmbeddedInfrastructure infrastructure) {
+    private LocalPipeline(EmbeddedInfrastructure infrastructure, TestDatabase database, Map<Role, String> passwords, Path passwordFile) {
         this.infrastructure = infrastructure;
+        this.database = database;
+        this.passwords = passwords;
+        this.passwordFile = passwordFile;
     }
 
     public static LocalPipeline start() {
@@ -32,25 +55,75 @@ public final class LocalPipeline implements AutoCloseable {
         EmbeddedInfrastructure infrastructure = EmbeddedInfrastructure.create().startAll();
         try {
             infrastructure.postgres().execute("postgres", "CREATE DATABASE " + DATABASE);
-        } catch (RuntimeException e) {
+            TestDatabase database = new TestDatabase(infrastructure.postgres(), DATABASE);
+            Map<Role, String> passwords = randomPasswords();
+            Path passwordFile = writePasswords(infrastructure.root().resolve("role-passwords.env"), passwords);
+            migrate(database, passwords);
+            LOG.info("local pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return new LocalPipeline(infrastructure, database, passwords, passwordFile);
+        } catch (RuntimeException | SQLException e) {
             infrastructure.close();
-            throw e;
+            throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot migrate the local database", e);
         }
-        LOG.info("local pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        return new LocalPipeline(infrastructure);
+    }
+
+    private static void migrate(TestDatabase database, Map<Role, String> passwords) throws SQLException {
+        Map<String, String> env = new HashMap<>(database.superuserEnv());
+        passwords.forEach((role, password) -> env.put(role.passwordSetting().name(), password));
+        VerificationReport report = new Migrator(SchemaConfig.from(env)).migrate(Optional.empty());
+        if (!report.ok()) {
+            throw new IllegalStateException("schema verification failed: " + report);
+        }
+        LOG.info("schema migrated and {}", report);
+    }
+
+    /** Fresh random passwords for every role that logs in with one (cdc_user uses its certificate). */
+    private static Map<Role, String> randomPasswords() {
+        SecureRandom random = new SecureRandom();
+        Map<Role, String> passwords = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            if (role != Role.CDC_USER) {
+                byte[] bytes = new byte[18];
+                random.nextBytes(bytes);
+                passwords.put(role, HexFormat.of().formatHex(bytes));
+            }
+        }
+        return passwords;
+    }
+
+    /** Passwords go to a 0600 file, never to the console or the log. */
+    private static Path writePasswords(Path file, Map<Role, String> passwords) {
+        StringBuilder text = new StringBuilder("# role passwords of this local run; deleted on exit\n");
+        passwords.forEach((role, password) -> text.append(role.passwordSetting().name()).append('=').append(password).append('\n'));
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public EmbeddedInfrastructure infrastructure() {
         return infrastructure;
     }
 
-    /** What a person needs to connect, in display order. No secrets: certificate paths only. */
+    public TestDatabase database() {
+        return database;
+    }
+
+    String password(Role role) {
+        return passwords.get(role);
+    }
+
+    /** What a person needs to connect, in display order. No secrets: file paths only. */
     public Map<String, String> endpoints() {
         PostgresServer pg = infrastructure.postgres();
         CertificateFiles superuser = pg.tls().client(PostgresServer.SUPERUSER);
         Map<String, String> endpoints = new LinkedHashMap<>();
         endpoints.put("PostgreSQL JDBC URL", pg.jdbcUrl(DATABASE));
         endpoints.put("PostgreSQL superuser", PostgresServer.SUPERUSER + " (client certificate below)");
+        endpoints.put("role passwords", passwordFile + " (app_user, read_only_user, ...)");
         endpoints.put("CA certificate", pg.tls().caCertificate().toString());
         endpoints.put("superuser certificate", superuser.certificate().toString());
         endpoints.put("superuser key", superuser.privateKey().toString());

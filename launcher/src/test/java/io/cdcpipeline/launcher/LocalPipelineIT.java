@@ -33,6 +33,15 @@ class LocalPipelineIT {
                     pipeline.infrastructure().redis().url());
             assertThat(printed).as("no private key material is printed, only its path").doesNotContain("PRIVATE KEY");
 
+            assertThat(printed).as("passwords stay in their 0600 file")
+                    .doesNotContain(pipeline.password(io.cdcpipeline.schema.Role.APP_USER));
+            try (Connection app = DriverManager.getConnection(pipeline.database().jdbcUrl(), "app_user",
+                    pipeline.password(io.cdcpipeline.schema.Role.APP_USER)); Statement s = app.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT count(*) FROM app.articles")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("the schema is migrated and app_user can use it").isZero();
+            }
+
             String url = pipeline.endpoints().get("PostgreSQL JDBC URL");
             var cert = pipeline.infrastructure().tls().client(PostgresServer.SUPERUSER);
             try (Connection c = DriverManager.getConnection(url + "&user=postgres&sslcert=" + cert.certificate()

@@ -144,6 +144,9 @@ public final class PostgresReplica implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false)
                 .setPort(port)
+                // zonky passes synchronous_commit=off on the command line (overriding postgresql.conf);
+                // production runs with it on, and async commits delay both hint bits and logical decoding.
+                .setServerConfig("synchronous_commit", "on")
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

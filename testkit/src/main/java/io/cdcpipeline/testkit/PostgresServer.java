@@ -96,6 +96,9 @@ public final class PostgresServer implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false)
                 .setPort(port)
+                // zonky passes synchronous_commit=off on the command line (overriding postgresql.conf);
+                // production runs with it on, and async commits delay both hint bits and logical decoding.
+                .setServerConfig("synchronous_commit", "on")
                 .setPGStartupWait(STARTUP_WAIT)
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()));

@@ -2,6 +2,8 @@ package io.cdcpipeline.testkit;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
 
 /** One database on a {@link PostgresServer}, created for one test class. */
 public record TestDatabase(PostgresServer server, String name) {
@@ -22,5 +24,32 @@ public record TestDatabase(PostgresServer server, String name) {
 
     public void execute(String sql) {
         server.execute(name, sql);
+    }
+
+    /**
+     * The {@code DB_*} environment of a service connecting to this database as the superuser
+     * (client certificate, {@code verify-full}): what {@code ConnectionSettings} reads.
+     */
+    public Map<String, String> superuserEnv() {
+        CertificateFiles cert = server.tls().client(PostgresServer.SUPERUSER);
+        Map<String, String> env = passwordEnv(PostgresServer.SUPERUSER, null);
+        env.put("DB_SSL_CERT", cert.certificate().toString());
+        env.put("DB_SSL_KEY", cert.privateKey().toString());
+        return env;
+    }
+
+    /** The {@code DB_*} environment of a role logging in with a password (over {@code verify-full} TLS). */
+    public Map<String, String> passwordEnv(String role, String password) {
+        Map<String, String> env = new HashMap<>();
+        env.put("DB_HOST", server.host());
+        env.put("DB_PORT", Integer.toString(server.port()));
+        env.put("DB_NAME", name);
+        env.put("DB_USER", role);
+        if (password != null) {
+            env.put("DB_PASSWORD", password);
+        }
+        env.put("DB_SSL_MODE", "verify-full");
+        env.put("DB_SSL_ROOT_CERT", server.tls().caCertificate().toString());
+        return env;
     }
 }

@@ -1,0 +1,164 @@
+package io.cdcpipeline.schema;
+
+import java.util.List;
+
+/**
+ * Post-verification: what must hold after the changelog ran. Each check is a query returning one
+ * row per problem (no rows = fine) and applies once the changeset it verifies is applied, so a
+ * database migrated to an intermediate tag verifies too.
+ */
+final class SchemaChecks {
+
+    record Check(String name, String requiresChangeset, String problemsQuery) {
+    }
+
+    private static final String OUR_SCHEMAS = "('app', 'analytics', 'audit', 'cdc', 'maintenance')";
+    private static final String APP_TABLES = "('organizations', 'users', 'memberships', 'categories', 'tags', 'articles',"
+            + " 'article_tags', 'comments', 'user_favorites', 'user_preferences', 'user_sessions', 'article_views')";
+    private static final String APP_TABLE_ARRAY = APP_TABLES.replace('(', '[').replace(')', ']');
+
+    static final List<Check> ALL = List.of(
+            new Check("schemas are owned by admin_user", "001-schemas", """
+                    SELECT format('schema %s is owned by %s, expected admin_user', nspname, pg_get_userbyid(nspowner))
+                      FROM pg_namespace WHERE nspname IN {OUR_SCHEMAS} AND pg_get_userbyid(nspowner) <> 'admin_user'
+                    """.replace("{OUR_SCHEMAS}", OUR_SCHEMAS)),
+            new Check("objects are owned by admin_user", "001-schemas", """
+                    SELECT format('%s %s.%s is owned by %s, expected admin_user',
+                                  CASE c.relkind WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' WHEN 'S' THEN 'sequence'
+                                                 WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'table' END,
+                                  n.nspname, c.relname, pg_get_userbyid(c.relowner))
+                      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname IN {OUR_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I')
+                       AND pg_get_userbyid(c.relowner) <> 'admin_user'
+                       -- before PostgreSQL 17 only the owner may refresh: analytics_user owns just this view
+                       AND NOT (c.relkind IN ('m', 'i') AND current_setting('server_version_num')::int < 170000
+                                AND pg_get_userbyid(c.relowner) = 'analytics_user')
+                    """.replace("{OUR_SCHEMAS}", OUR_SCHEMAS)),
+            new Check("application tables exist", "003-user-data", """
+                    SELECT format('table app.%s is missing', t)
+                      FROM unnest(ARRAY['organizations', 'users', 'memberships', 'categories', 'tags', 'articles', 'article_tags',
+                                        'comments', 'user_favorites', 'user_preferences', 'user_sessions']) t
+                     WHERE to_regclass('app.' || t) IS NULL
+                    """),
+            new Check("searchable is a generated column", "003-content", """
+                    SELECT 'app.articles.searchable is not a stored generated column'
+                     WHERE NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'app.articles'::regclass
+                                          AND attname = 'searchable' AND attgenerated = 's')
+                    """),
+            new Check("article_views is partitioned by month with a default partition", "004-article-views-partitions", """
+                    SELECT problem FROM (
+                        SELECT 'app.article_views has no default partition' AS problem
+                         WHERE to_regclass('app.article_views_default') IS NULL
+                        UNION ALL
+                        SELECT 'app.article_views has no partition for the current month'
+                         WHERE to_regclass('app.article_views_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')) IS NULL
+                        UNION ALL
+                        SELECT 'app.article_views primary key does not include created_at'
+                         WHERE NOT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                                            WHERE i.indrelid = 'app.article_views'::regclass AND i.indisprimary AND a.attname = 'created_at')
+                    ) p
+                    """),
+            new Check("monthly partitions have month bounds", "002-ensure-monthly-partitions", """
+                    SELECT format('partition %s has bounds %s, expected the month %s', c.oid::regclass,
+                                  pg_get_expr(c.relpartbound, c.oid), right(c.relname, 6))
+                      FROM maintenance.monthly_partitioned m
+                      JOIN pg_inherits i ON i.inhparent = m.parent
+                      JOIN pg_class c ON c.oid = i.inhrelid
+                     WHERE c.relname ~ '_p[0-9]{6}$'
+                       AND pg_get_expr(c.relpartbound, c.oid) NOT LIKE
+                           format('FOR VALUES FROM (''%s%%'') TO (''%s%%'')', to_date(right(c.relname, 6), 'YYYYMM'),
+                                  (to_date(right(c.relname, 6), 'YYYYMM') + interval '1 month')::date)
+                    """),
+            new Check("indexes are valid", "001-schemas", """
+                    SELECT format('index %s is INVALID (a failed CREATE INDEX CONCURRENTLY?): drop it and migrate again', i.indexrelid::regclass)
+                      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname IN {OUR_SCHEMAS} AND NOT i.indisvalid
+                    """.replace("{OUR_SCHEMAS}", OUR_SCHEMAS)),
+            new Check("seed indexes exist", "005-articles-author-status-covering", """
+                    SELECT format('index app.%s is missing', i) FROM unnest(ARRAY['idx_articles_searchable', 'idx_users_active',
+                                                                               'idx_articles_author_status_covering']) i
+                     WHERE to_regclass('app.' || i) IS NULL
+                    """),
+            new Check("row-level security is enabled", "006-rls-organization-scoped", """
+                    SELECT format('row-level security is off on app.%s', c.relname)
+                      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity
+                       AND c.relname IN ('organizations', 'users', 'memberships', 'categories', 'tags', 'articles',
+                                         'article_tags', 'comments', 'user_favorites', 'user_preferences', 'user_sessions')
+                    """),
+            new Check("materialized view can refresh concurrently", "007-article-analytics", """
+                    SELECT 'analytics.article_analytics has no unique index (REFRESH ... CONCURRENTLY needs one)'
+                     WHERE NOT EXISTS (SELECT FROM pg_index WHERE indrelid = 'analytics.article_analytics'::regclass
+                                          AND indisunique AND indpred IS NULL)
+                    """),
+            new Check("audit tables are append-only", "008-change-log", """
+                    SELECT format('trigger %s is missing on %s', t.name, t.rel)
+                      FROM (VALUES ('change_log_append_only', 'audit.change_log'), ('change_log_no_truncate', 'audit.change_log'),
+                                   ('tx_context_append_only', 'audit.tx_context'), ('tx_context_no_truncate', 'audit.tx_context')) t (name, rel)
+                     WHERE NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = t.rel::regclass AND tgname = t.name AND tgenabled = 'O')
+                    """),
+            new Check("privileges are least privilege", "009-default-privileges", """
+                    SELECT format('%s %s %s %s', r, CASE WHEN should THEN 'lacks' ELSE 'has' END, p, o)
+                      FROM (VALUES
+                          ('read_only_user', 'app.articles', 'INSERT', false), ('read_only_user', 'app.articles', 'UPDATE', false),
+                          ('read_only_user', 'app.users', 'DELETE', false), ('read_only_user', 'app.articles', 'SELECT', true),
+                          ('read_only_user', 'analytics.article_daily_stats', 'SELECT', true),
+                          ('read_only_user', 'analytics.article_daily_stats', 'INSERT', false),
+                          ('read_only_user', 'audit.change_log', 'SELECT', false),
+                          ('app_user', 'audit.change_log', 'SELECT', false), ('app_user', 'audit.change_log', 'INSERT', false),
+                          ('app_user', 'analytics.article_daily_stats', 'INSERT', false), ('app_user', 'app.articles', 'INSERT', true),
+                          ('app_user', 'app.article_views', 'DELETE', false), ('app_user', 'app.article_views', 'INSERT', true),
+                          ('audit_user', 'audit.change_log', 'INSERT', true), ('audit_user', 'audit.change_log', 'UPDATE', false),
+                          ('audit_user', 'audit.change_log', 'DELETE', false), ('audit_user', 'audit.change_log', 'TRUNCATE', false),
+                          ('audit_user', 'audit.tx_context', 'INSERT', true), ('audit_user', 'audit.tx_context', 'UPDATE', false),
+                          ('audit_user', 'audit.consumer_positions', 'UPDATE', true), ('audit_user', 'app.articles', 'SELECT', false),
+                          ('analytics_user', 'analytics.article_daily_stats', 'INSERT', true),
+                          ('analytics_user', 'analytics.article_daily_stats', 'DELETE', false),
+                          ('analytics_user', 'app.articles', 'INSERT', false), ('analytics_user', 'audit.change_log', 'SELECT', false),
+                          ('cdc_user', 'app.articles', 'SELECT', true), ('cdc_user', 'app.articles', 'INSERT', false),
+                          ('cdc_user', 'app.users', 'UPDATE', false), ('cdc_user', 'audit.change_log', 'SELECT', false),
+                          ('cdc_user', 'analytics.article_daily_stats', 'SELECT', false),
+                          ('monitor_user', 'app.articles', 'SELECT', false)
+                      ) m (r, o, p, should)
+                     WHERE has_table_privilege(r, o, p) <> should
+                    UNION ALL
+                    SELECT 'read_only_user can read app.users.password_hash'
+                     WHERE has_column_privilege('read_only_user', 'app.users', 'password_hash', 'SELECT')
+                    UNION ALL
+                    SELECT format('role %s is a superuser or bypasses row-level security', rolname)
+                      FROM pg_roles WHERE rolname IN ('app_user', 'read_only_user', 'audit_user', 'analytics_user', 'monitor_user', 'cdc_user')
+                       AND (rolsuper OR rolbypassrls)
+                    UNION ALL
+                    SELECT 'cdc_user lacks REPLICATION' WHERE NOT (SELECT rolreplication FROM pg_roles WHERE rolname = 'cdc_user')
+                    UNION ALL
+                    SELECT 'monitor_user is not a member of pg_monitor' WHERE NOT pg_has_role('monitor_user', 'pg_monitor', 'MEMBER')
+                    """),
+            new Check("the publication covers exactly the application tables", "010-publication", """
+                    SELECT problem FROM (
+                        SELECT 'publication cdc_pub is missing' AS problem WHERE NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'cdc_pub')
+                        UNION ALL
+                        SELECT 'cdc_pub does not publish via the partition root'
+                         WHERE EXISTS (SELECT FROM pg_publication WHERE pubname = 'cdc_pub' AND NOT pubviaroot)
+                        UNION ALL
+                        SELECT format('cdc_pub publishes %s.%s, which must not be captured', schemaname, tablename)
+                          FROM pg_publication_tables WHERE pubname = 'cdc_pub' AND schemaname NOT IN ('app', 'cdc')
+                        UNION ALL
+                        SELECT format('cdc_pub does not publish app.%s', t)
+                          FROM unnest(ARRAY{APP_TABLES}) t
+                         WHERE NOT EXISTS (SELECT FROM pg_publication_tables WHERE pubname = 'cdc_pub' AND schemaname = 'app' AND tablename = t)
+                    ) p
+                    """.replace("{APP_TABLES}", APP_TABLE_ARRAY)),
+            new Check("audited tables carry full before images", "010-article-views-partitions-replica-identity", """
+                    SELECT format('%s has REPLICA IDENTITY %s, expected FULL', c.oid::regclass, c.relreplident)
+                      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p') AND c.relreplident <> 'f'
+                    """),
+            new Check("audited tables emit the audit context", "010-audit-context-triggers", """
+                    SELECT format('app.%s has no audit_context trigger', t)
+                      FROM unnest(ARRAY{APP_TABLES}) t
+                     WHERE NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = ('app.' || t)::regclass AND tgname = 'audit_context')
+                    """.replace("{APP_TABLES}", APP_TABLE_ARRAY)));
+
+    private SchemaChecks() {
+    }
+}

@@ -1,0 +1,168 @@
+package io.cdcpipeline.schema;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import io.cdcpipeline.common.config.ConfigurationException;
+
+/**
+ * {@code schema migrate | rollback | verify | status | partitions ensure}. Connection settings
+ * come from the {@code DB_*} environment variables. Exit codes: 0 ok, 1 failed (the message says
+ * why), 2 usage or configuration error.
+ */
+@Command(name = "schema", mixinStandardHelpOptions = true,
+        description = "Versioned migrations with rollback and verification for the cdc-pipeline database.",
+        subcommands = {SchemaCli.Migrate.class, SchemaCli.Rollback.class, SchemaCli.Verify.class, SchemaCli.Status.class,
+                SchemaCli.Partitions.class})
+public final class SchemaCli {
+
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs one command with {@code env} as its environment; returns the exit code. */
+    public static int run(java.util.Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new SchemaCli(), new Factory(env));
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigurationException) {
+                err.println(e.getMessage());
+                return USAGE;
+            }
+            err.println("schema " + parseResult.subcommand().commandSpec().name() + " failed: " + message(e));
+            return FAILED;
+        });
+        return cli.execute(args);
+    }
+
+    private static String message(Throwable e) {
+        if (e instanceof SchemaException) {
+            return e.getMessage();
+        }
+        return Migrator.describe(e);
+    }
+
+    /** Gives each command the environment it was started with (tests pass their own). */
+    private record Factory(java.util.Map<String, String> env) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (EnvAware.class.isAssignableFrom(type)) {
+                K command = CommandLine.defaultFactory().create(type);
+                ((EnvAware) command).env = env;
+                return command;
+            }
+            return CommandLine.defaultFactory().create(type);
+        }
+    }
+
+    abstract static class EnvAware {
+        java.util.Map<String, String> env;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        Migrator migrator() {
+            return new Migrator(SchemaConfig.from(env));
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
+    @Command(name = "migrate", description = "Apply pending changesets (up to --to TAG), then verify.")
+    static final class Migrate extends EnvAware implements Callable<Integer> {
+        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1)")
+        String tag;
+
+        @Override
+        public Integer call() throws Exception {
+            VerificationReport report = migrator().migrate(Optional.ofNullable(tag));
+            out().println(report);
+            return report.ok() ? OK : FAILED;
+        }
+    }
+
+    @Command(name = "rollback", description = "Undo changesets: back to a tag (empty = everything), or the last N.")
+    static final class Rollback extends EnvAware implements Callable<Integer> {
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+
+        static final class Target {
+            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1)")
+            String tag;
+
+            @Option(names = "--count", paramLabel = "N", required = true, description = "number of changesets to undo")
+            Integer count;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (target.tag != null) {
+                migrator().rollbackToTag(target.tag);
+                out().println("rolled back to tag " + target.tag);
+            } else {
+                migrator().rollbackCount(target.count);
+                out().println("rolled back " + target.count + " changesets");
+            }
+            return OK;
+        }
+    }
+
+    @Command(name = "verify", description = "Run the post-migration checks; non-zero exit when one fails.")
+    static final class Verify extends EnvAware implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            VerificationReport report = migrator().verify();
+            out().println(report);
+            return report.ok() ? OK : FAILED;
+        }
+    }
+
+    @Command(name = "status", description = "List applied and pending changesets.")
+    static final class Status extends EnvAware implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            StatusReport status = migrator().status();
+            out().println("applied: " + status.applied().size() + " changesets, last tag: " + status.lastTag().orElse("none"));
+            out().println("pending: " + status.pending().size() + (status.pending().isEmpty() ? "" : " " + status.pending()));
+            return OK;
+        }
+    }
+
+    @Command(name = "partitions", description = "Partition upkeep.", subcommands = Partitions.Ensure.class)
+    static final class Partitions {
+        @Command(name = "ensure", description = "Create the coming months' partitions (moving rows out of the default"
+                + " partition) and drop those past retention.")
+        static final class Ensure extends EnvAware implements Callable<Integer> {
+            @Option(names = "--months-ahead", paramLabel = "N", description = "months to premade (default: per table, 3)")
+            Integer monthsAhead;
+
+            @Option(names = "--retain-months", paramLabel = "M", description = "drop partitions older than M months"
+                    + " (default: per table; audit and analytics keep everything)")
+            Integer retainMonths;
+
+            @Override
+            public Integer call() throws Exception {
+                if ((monthsAhead != null && monthsAhead < 0) || (retainMonths != null && retainMonths < 1)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--months-ahead must be >= 0 and --retain-months >= 1");
+                }
+                List<PartitionAction> actions = migrator().ensurePartitions(monthsAhead, retainMonths);
+                actions.forEach(a -> out().println(a.action() + " " + a.partition() + " (" + a.detail() + ")"));
+                out().println(actions.isEmpty() ? "partitions up to date" : actions.size() + " partition actions");
+                return OK;
+            }
+        }
+    }
+}
