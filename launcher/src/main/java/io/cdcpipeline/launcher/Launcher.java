@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * endpoints and runs until Ctrl-C / SIGTERM, then stops every process and deletes every file.
  *
  * <p>Options: {@code --for <seconds>} stops by itself after that long (smoke tests, demos).
+ * {@code cdc-pipeline reference [--update README.md]} prints (or rewrites in the README) the
+ * configuration reference generated from the declared settings.
  */
 public final class Launcher {
 
@@ -21,10 +23,14 @@ public final class Launcher {
     private Launcher() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws Exception {
         String command = args.length == 0 ? "up" : args[0];
+        if (command.equals("reference")) {
+            ConfigurationReference.run(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (!command.equals("up")) {
-            System.err.println("usage: cdc-pipeline up [--for SECONDS]");
+            System.err.println("usage: cdc-pipeline up [--for SECONDS] | reference [--update README.md] | schema ...");
             System.exit(2);
         }
         Duration runFor = parseRunFor(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));

@@ -61,9 +61,14 @@ public final class Settings {
         return Optional.of(value);
     }
 
-    /** Records a rule between several variables, e.g. "DB_MIN_CONNECTIONS (10) exceeds DB_MAX_CONNECTIONS (5)". */
+    /**
+     * Records a rule between several variables, e.g. "DB_MIN_CONNECTIONS (10) exceeds
+     * DB_MAX_CONNECTIONS (5)". The same message is kept once (one variable can feed several pools).
+     */
     public void problem(String message) {
-        problems.add(message);
+        if (!problems.contains(message)) {
+            problems.add(message);
+        }
     }
 
     public boolean hasProblems() {

@@ -1,0 +1,53 @@
+package io.cdcpipeline.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.cdcpipeline.common.config.SettingsReference;
+import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+import io.cdcpipeline.schema.SchemaConfig;
+
+/**
+ * The README's configuration reference, generated from the {@code Setting} declarations of every
+ * module (the launcher depends on all of them). {@code ./cdc-pipeline reference --update README.md}
+ * rewrites the block between the markers; a test fails when the README is out of date.
+ */
+public final class ConfigurationReference {
+
+    static final String BEGIN = "<!-- BEGIN GENERATED CONFIGURATION REFERENCE: ./cdc-pipeline reference --update README.md -->";
+    static final String END = "<!-- END GENERATED CONFIGURATION REFERENCE -->";
+
+    private ConfigurationReference() {
+    }
+
+    static String markdown() {
+        return new SettingsReference()
+                .group("Database (every service; `common`)", DatabaseConfig.settings())
+                .group("Metrics and health endpoint (every service)", MetricsConfig.settings(0))
+                .group("Schema tool (`schema`)", SchemaConfig.settings())
+                .markdown();
+    }
+
+    /** {@code readme} with the generated block replaced by the current reference. */
+    static String updated(String readme) {
+        int begin = readme.indexOf(BEGIN);
+        int end = readme.indexOf(END);
+        if (begin < 0 || end < begin) {
+            throw new IllegalStateException("README has no generated configuration block (" + BEGIN + " ... " + END + ")");
+        }
+        return readme.substring(0, begin + BEGIN.length()) + "\n\n" + markdown() + readme.substring(end);
+    }
+
+    static void run(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--update")) {
+            Path file = Path.of(args[1]);
+            Files.writeString(file, updated(Files.readString(file, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+            System.out.println("updated the configuration reference in " + file);
+        } else {
+            System.out.print(markdown());
+        }
+    }
+}
