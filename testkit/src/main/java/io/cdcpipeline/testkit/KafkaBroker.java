@@ -41,7 +41,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private KafkaBroker(Path workDir, int port, Process process) {
         this.workDir = workDir;
-        this.logFile = workDir.resolve("kafka.log");
+        this.logFile = ChildJvm.logFile(workDir, "kafka");
         this.port = port;
         this.process = process;
     }
@@ -76,27 +76,12 @@ public final class KafkaBroker implements AutoCloseable {
             Files.writeString(properties, serverProperties(dir, port, controllerPort), StandardCharsets.UTF_8);
             Path logback = dir.resolve("logback.xml");
             Files.writeString(logback, CHILD_LOGBACK, StandardCharsets.UTF_8);
-            // An @argfile keeps a long class path off the command line (ARG_MAX, ps output).
-            Path argFile = dir.resolve("java.args");
-            List<String> jvmArgs = List.of(
-                    "-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                    "-Djava.awt.headless=true",
-                    "-Dlogback.configurationFile=" + logback,
-                    "-cp", quote(System.getProperty("java.class.path")));
-            Files.writeString(argFile, String.join("\n", jvmArgs) + "\n", StandardCharsets.UTF_8);
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder builder = new ProcessBuilder(java, "@" + argFile, KafkaBrokerMain.class.getName(),
-                    properties.toString(), Uuid.randomUuid().toString(), Long.toString(ProcessHandle.current().pid()));
-            builder.redirectErrorStream(true);
-            builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile()));
-            return builder.start();
+            return ChildJvm.start("kafka", dir, KafkaBrokerMain.class.getName(),
+                    List.of(properties.toString(), Uuid.randomUuid().toString()), Map.of(),
+                    List.of("-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Kafka broker JVM", e);
         }
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     private static String serverProperties(Path dir, int port, int controllerPort) {

@@ -1,17 +1,14 @@
 package io.cdcpipeline.testkit;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * Entry point of the child JVM that runs a {@link KafkaBroker}: formats the KRaft storage, then
  * runs {@code kafka.Kafka} exactly as {@code kafka-server-start.sh} would.
  *
- * <p>A watchdog thread ends the broker when the JVM that started it is gone, so a test JVM that
- * is killed (no shutdown hooks) does not leave a broker behind.
+ * <p>Started through {@link ChildJvm}, whose watchdog ends the broker when the test JVM is gone.
  *
- * <p>Arguments: {@code <server.properties> <cluster-id> <parent-pid>}.
+ * <p>Arguments: {@code <server.properties> <cluster-id>}.
  */
 public final class KafkaBrokerMain {
 
@@ -19,14 +16,12 @@ public final class KafkaBrokerMain {
     }
 
     public static void main(String[] args) {
-        if (args.length != 3) {
-            System.err.println("usage: KafkaBrokerMain <server.properties> <cluster-id> <parent-pid>");
+        if (args.length != 2) {
+            System.err.println("usage: KafkaBrokerMain <server.properties> <cluster-id>");
             System.exit(2);
         }
         String properties = args[0];
         String clusterId = args[1];
-        long parentPid = Long.parseLong(args[2]);
-        watchParent(parentPid, Path.of(properties).getParent());
 
         // StorageTool.main would System.exit; execute() returns the exit code instead.
         int formatted = kafka.tools.StorageTool.execute(
@@ -37,25 +32,5 @@ public final class KafkaBrokerMain {
             System.exit(formatted);
         }
         kafka.Kafka.main(new String[] {properties});
-    }
-
-    private static void watchParent(long parentPid, Path workDir) {
-        Thread watchdog = new Thread(() -> {
-            while (true) {
-                Optional<ProcessHandle> parent = ProcessHandle.of(parentPid);
-                if (parent.isEmpty() || !parent.get().isAlive()) {
-                    System.err.println("parent process " + parentPid + " is gone: stopping the broker");
-                    Directories.deleteRecursively(workDir);
-                    Runtime.getRuntime().halt(0);
-                }
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
     }
 }

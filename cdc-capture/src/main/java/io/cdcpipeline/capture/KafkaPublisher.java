@@ -1,0 +1,58 @@
+package io.cdcpipeline.capture;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+
+/**
+ * Hands each batch of change events to Kafka and acknowledges them to Debezium only after Kafka
+ * acknowledged them ({@code acks=all}, idempotent producer): only then can the position — and the
+ * replication slot — move past them. A failed send fails the engine (never Kafka Connect's
+ * RetriableException, which would skip the batch); the supervisor restarts it from the last
+ * committed position, so nothing is lost.
+ *
+ * <p>Called by Debezium on one thread, in order.
+ */
+final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> {
+
+    private final Producer<String, String> producer;
+    private final TopicCreator topics;
+    private final CaptureMetrics metrics;
+
+    KafkaPublisher(Producer<String, String> producer, TopicCreator topics, CaptureMetrics metrics) {
+        this.producer = producer;
+        this.topics = topics;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handleBatch(List<ChangeEvent<String, String>> records,
+                            DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
+        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        for (ChangeEvent<String, String> record : records) {
+            topics.ensure(record.destination());
+            acks.add(producer.send(new ProducerRecord<>(record.destination(), record.key(), record.value())));
+        }
+        for (int i = 0; i < records.size(); i++) {
+            ChangeEvent<String, String> record = records.get(i);
+            try {
+                acks.get(i).get();
+            } catch (ExecutionException e) {
+                metrics.sendFailed(record.destination());
+                throw new IllegalStateException("Kafka did not acknowledge a record for " + record.destination()
+                        + ": " + e.getCause().getMessage(), e.getCause());
+            }
+            committer.markProcessed(record);
+            metrics.published(record.destination(), record.value());
+        }
+        committer.markBatchFinished();
+    }
+}

@@ -1,0 +1,185 @@
+package io.cdcpipeline.capture;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cdcpipeline.schema.Migrator;
+import io.cdcpipeline.schema.Role;
+import io.cdcpipeline.schema.SchemaConfig;
+import io.cdcpipeline.testkit.CertificateFiles;
+import io.cdcpipeline.testkit.EmbeddedInfrastructure;
+import io.cdcpipeline.testkit.KafkaBroker;
+import io.cdcpipeline.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * A migrated database, its own topic prefix, slot and offsets topic on the shared servers, and
+ * ways to run the capture (in this JVM or as a separate process) and read what it published.
+ */
+final class CaptureFixture {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final TestDatabase db;
+    final KafkaBroker kafka;
+    final String prefix;
+    final Map<String, String> env;
+
+    private CaptureFixture(TestDatabase db, KafkaBroker kafka, String prefix, Map<String, String> env) {
+        this.db = db;
+        this.kafka = kafka;
+        this.prefix = prefix;
+        this.env = env;
+    }
+
+    static CaptureFixture create(String hint) throws SQLException {
+        EmbeddedInfrastructure infra = EmbeddedInfrastructure.shared();
+        TestDatabase db = infra.postgres().createDatabase(hint);
+        Map<String, String> schemaEnv = new HashMap<>(db.superuserEnv());
+        for (Role role : Role.values()) {
+            if (role != Role.CDC_USER) {
+                schemaEnv.put(role.passwordSetting().name(), "test-only-password");
+            }
+        }
+        if (!new Migrator(SchemaConfig.from(schemaEnv)).migrate(Optional.empty()).ok()) {
+            throw new IllegalStateException("schema verification failed");
+        }
+        String prefix = "cap" + IDS.incrementAndGet() + UUID.randomUUID().toString().substring(0, 4);
+        Map<String, String> env = new HashMap<>(db.passwordEnv("cdc_user", null));
+        CertificateFiles cert = db.server().tls().client("cdc_user");
+        env.put("DB_SSL_CERT", cert.certificate().toString());
+        env.put("DB_SSL_KEY", cert.privateKey().toString());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        env.put("CAPTURE_TOPIC_PREFIX", prefix);
+        env.put("CAPTURE_SLOT_NAME", "slot_" + prefix.toLowerCase());
+        env.put("CAPTURE_TOPIC_PARTITIONS", "3");
+        env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("CAPTURE_HEARTBEAT_INTERVAL", "500");
+        env.put("CAPTURE_OFFSET_FLUSH_INTERVAL", "500");
+        env.put("CAPTURE_LEADER_CHECK_INTERVAL", "200");
+        env.put("CAPTURE_RESTART_DELAY", "200");
+        env.put("CAPTURE_MAX_RESTART_DELAY", "2000");
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        return new CaptureFixture(db, infra.kafka(), prefix, env);
+    }
+
+    CaptureConfig config() {
+        return CaptureConfig.from(env);
+    }
+
+    /** A capture running in this JVM; close() stops it cleanly. */
+    final class InProcess implements AutoCloseable {
+        final CaptureRunner runner;
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        private final ExecutorService thread = Executors.newSingleThreadExecutor();
+        private final Future<?> running;
+
+        InProcess(CaptureConfig config) {
+            runner = new CaptureRunner(config, registry);
+            running = thread.submit(() -> {
+                runner.run();
+                return null;
+            });
+        }
+
+        void awaitStreaming() {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                if (running.isDone()) {
+                    running.get();
+                }
+                return runner.isStreaming();
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            runner.stop();
+            running.get(90, TimeUnit.SECONDS);
+            thread.shutdownNow();
+        }
+    }
+
+    InProcess startInProcess() {
+        return new InProcess(config());
+    }
+
+    /** Executes SQL as the superuser in this database, in one transaction. */
+    void sql(String... statements) throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+            c.commit();
+        }
+    }
+
+    /** Every record on this fixture's topics (by pattern) from the beginning, until {@code done} holds or the timeout. */
+    List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 500,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.subscribe(Pattern.compile(Pattern.quote(prefix) + "\\..*"));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            // A new topic matching the pattern rebalances the consumer, which (committing nothing)
+            // starts those partitions over: keep each record once.
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            while (System.nanoTime() < deadline && !done.test(records)) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (seen.add(r.topic() + "/" + r.partition() + "/" + r.offset())) {
+                        records.add(r);
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return text == null ? null : JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static long count(List<ConsumerRecord<String, String>> records, String topic) {
+        return records.stream().filter(r -> r.topic().equals(topic)).count();
+    }
+
+    String topic(String table) {
+        return prefix + ".app." + table;
+    }
+}
