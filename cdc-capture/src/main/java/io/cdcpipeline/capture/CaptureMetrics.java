@@ -23,6 +23,7 @@ final class CaptureMetrics {
     final AtomicLong retainedWalBytes = new AtomicLong(-1);
     final AtomicLong confirmedFlushLsn = new AtomicLong(-1);
     final AtomicLong slotActive = new AtomicLong(0);
+    /** 1 while the engine's task runs (set by the engine's callbacks). */
     final AtomicLong streaming = new AtomicLong(0);
     final AtomicLong leader = new AtomicLong(0);
 
@@ -36,8 +37,14 @@ final class CaptureMetrics {
         Gauge.builder("capture.slot.confirmed.lsn", confirmedFlushLsn, AtomicLong::get)
                 .description("last position acknowledged to PostgreSQL (confirmed_flush_lsn)").register(registry);
         Gauge.builder("capture.slot.active", slotActive, AtomicLong::get).description("1 while a walsender uses the slot").register(registry);
-        Gauge.builder("capture.streaming", streaming, AtomicLong::get).description("1 while this instance's engine streams").register(registry);
         Gauge.builder("capture.leader", leader, AtomicLong::get).description("1 on the active instance, 0 on a standby").register(registry);
+    }
+
+    /** The streaming gauge reads the runner's notion of streaming (engine running and past its snapshot). */
+    void streamingState(java.util.function.BooleanSupplier state) {
+        // Strong reference: the supplier is a method reference nobody else holds.
+        Gauge.builder("capture.streaming", state, s -> s.getAsBoolean() ? 1 : 0).strongReference(true)
+                .description("1 while this instance's engine streams changes (snapshot done)").register(registry);
     }
 
     void published(String topic, String value) {

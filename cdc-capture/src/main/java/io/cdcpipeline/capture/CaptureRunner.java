@@ -42,6 +42,7 @@ public final class CaptureRunner {
     private final CaptureMetrics metrics;
     private final LeaderLock leader;
     private final SlotMonitor slot;
+    private final DebeziumStreamingState debezium;
     private volatile boolean stopRequested;
     private volatile EngineRun current;
     private final Object wakeUp = new Object();
@@ -51,6 +52,8 @@ public final class CaptureRunner {
         this.metrics = new CaptureMetrics(registry, config.topicPrefix());
         this.leader = new LeaderLock(config.database(), config.slotName());
         this.slot = new SlotMonitor(config.database(), config.slotName());
+        this.debezium = new DebeziumStreamingState(config.topicPrefix());
+        metrics.streamingState(this::isStreaming);
     }
 
     public void run() throws Exception {
@@ -123,9 +126,9 @@ public final class CaptureRunner {
         }
     }
 
-    /** True while this instance's engine is running its connector task (snapshotting or streaming). */
+    /** True while this instance's engine runs and reads the replication stream (its snapshot, if any, is done). */
     public boolean isStreaming() {
-        return metrics.streaming.get() == 1;
+        return metrics.streaming.get() == 1 && debezium.connected();
     }
 
     public boolean isLeader() {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.cdcpipeline.capture.CaptureConfig;
 import io.cdcpipeline.common.config.SettingsReference;
 import io.cdcpipeline.common.db.DatabaseConfig;
 import io.cdcpipeline.common.metrics.MetricsConfig;
@@ -28,6 +29,9 @@ public final class ConfigurationReference {
                 .group("Database (every service; `common`)", DatabaseConfig.settings())
                 .group("Metrics and health endpoint (every service)", MetricsConfig.settings(0))
                 .group("Schema tool (`schema`)", SchemaConfig.settings())
+                .group("cdc-capture (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=cdc_user with its client certificate)",
+                        CaptureConfig.settings().stream().filter(s -> s.name().startsWith("CAPTURE_")
+                                || s.name().startsWith("KAFKA_")).toList())
                 .markdown();
     }
 

@@ -19,6 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdcpipeline.capture.CaptureConfig;
+import io.cdcpipeline.capture.CaptureRunner;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
@@ -42,6 +46,7 @@ public final class LocalPipeline implements AutoCloseable {
     private final TestDatabase database;
     private final Map<Role, String> passwords;
     private final Path passwordFile;
+    private final java.util.List<EmbeddedService> services = new java.util.ArrayList<>();
 
     private LocalPipeline(EmbeddedInfrastructure infrastructure, TestDatabase database, Map<Role, String> passwords, Path passwordFile) {
         this.infrastructure = infrastructure;
@@ -59,8 +64,15 @@ public final class LocalPipeline implements AutoCloseable {
             Map<Role, String> passwords = randomPasswords();
             Path passwordFile = writePasswords(infrastructure.root().resolve("role-passwords.env"), passwords);
             migrate(database, passwords);
+            LocalPipeline pipeline = new LocalPipeline(infrastructure, database, passwords, passwordFile);
+            try {
+                pipeline.startCapture();
+            } catch (RuntimeException e) {
+                pipeline.close();
+                throw e;
+            }
             LOG.info("local pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return new LocalPipeline(infrastructure, database, passwords, passwordFile);
+            return pipeline;
         } catch (RuntimeException | SQLException e) {
             infrastructure.close();
             throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot migrate the local database", e);
@@ -104,6 +116,48 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
+    /** The environment a service would get in a deployment: this database, as {@code role}. */
+    Map<String, String> serviceEnv(Role role) {
+        Map<String, String> env = new HashMap<>(role == Role.CDC_USER
+                ? database.passwordEnv(role.roleName(), null)
+                : database.passwordEnv(role.roleName(), passwords.get(role)));
+        if (role == Role.CDC_USER) {
+            CertificateFiles cert = infrastructure.tls().client(role.roleName());
+            env.put("DB_SSL_CERT", cert.certificate().toString());
+            env.put("DB_SSL_KEY", cert.privateKey().toString());
+        }
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        // One broker: topics cannot be replicated.
+        env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        return env;
+    }
+
+    private void startCapture() {
+        CaptureConfig config = CaptureConfig.from(serviceEnv(Role.CDC_USER));
+        MetricsServer metrics = MetricsServer.start(config.metrics(), "cdc-capture");
+        CaptureRunner runner = new CaptureRunner(config, metrics.registry());
+        metrics.addReadinessCheck("streaming", runner::isStreaming);
+        services.add(new EmbeddedService("cdc-capture", metrics, runner::run, runner::stop));
+        awaitReady("cdc-capture", runner::isStreaming);
+    }
+
+    private static void awaitReady(String name, java.util.function.BooleanSupplier ready) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!ready.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " did not become ready within 2 minutes");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting " + name, e);
+            }
+        }
+    }
+
     public EmbeddedInfrastructure infrastructure() {
         return infrastructure;
     }
@@ -132,11 +186,18 @@ public final class LocalPipeline implements AutoCloseable {
                 + " sslcert=" + superuser.certificate() + " sslkey=" + superuser.privateKey() + "\"");
         endpoints.put("Kafka bootstrap", infrastructure.kafka().bootstrapServers());
         endpoints.put("Redis URL", infrastructure.redis().url());
+        for (EmbeddedService service : services) {
+            endpoints.put(service.name + " metrics", service.metricsUrl());
+        }
         return endpoints;
     }
 
     @Override
     public void close() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).close();
+        }
+        services.clear();
         infrastructure.close();
     }
 }

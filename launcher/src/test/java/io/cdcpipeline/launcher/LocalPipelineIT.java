@@ -42,6 +42,18 @@ class LocalPipelineIT {
                 assertThat(rs.getInt(1)).as("the schema is migrated and app_user can use it").isZero();
             }
 
+            // The capture runs: a change reaches Kafka.
+            try (Connection app = DriverManager.getConnection(pipeline.database().jdbcUrl(), "app_user",
+                    pipeline.password(io.cdcpipeline.schema.Role.APP_USER)); Statement s = app.createStatement()) {
+                app.setAutoCommit(false);
+                s.execute("SET LOCAL app.org_id = '1'");
+                s.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'Launcher', 'launcher')");
+                app.commit();
+            }
+            var records = pipeline.infrastructure().kafka().topics().drain("blog.app.organizations", 1, java.time.Duration.ofSeconds(60));
+            assertThat(records).as("captured by the launcher's cdc-capture").hasSize(1);
+            assertThat(printed).contains("cdc-capture metrics");
+
             String url = pipeline.endpoints().get("PostgreSQL JDBC URL");
             var cert = pipeline.infrastructure().tls().client(PostgresServer.SUPERUSER);
             try (Connection c = DriverManager.getConnection(url + "&user=postgres&sslcert=" + cert.certificate()

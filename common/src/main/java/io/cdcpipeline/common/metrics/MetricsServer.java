@@ -116,7 +116,8 @@ public final class MetricsServer implements AutoCloseable {
 
     private void ready(HttpExchange exchange) throws IOException {
         Map<String, Boolean> results = readiness();
-        boolean ready = results.values().stream().allMatch(Boolean::booleanValue);
+        // Not ready until the service has said what ready means: the endpoint starts before the wiring is done.
+        boolean ready = !results.isEmpty() && results.values().stream().allMatch(Boolean::booleanValue);
         StringBuilder body = new StringBuilder("{\"status\":\"").append(ready ? "UP" : "DOWN").append("\",\"checks\":{");
         String separator = "";
         for (Map.Entry<String, Boolean> e : results.entrySet()) {
