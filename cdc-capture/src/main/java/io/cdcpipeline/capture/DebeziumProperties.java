@@ -6,7 +6,7 @@ import java.util.Properties;
  * The Debezium engine's configuration, derived from {@link CaptureConfig}. Pure: unit-tested
  * without a server.
  */
-final class DebeziumProperties {
+public final class DebeziumProperties {
 
     /** Written by the engine at each heartbeat: generates WAL in the captured database so the slot advances. */
     static final String HEARTBEAT_QUERY = "UPDATE cdc.heartbeat SET beat_at = now() WHERE id = 1";
@@ -16,7 +16,7 @@ final class DebeziumProperties {
     private DebeziumProperties() {
     }
 
-    static Properties from(CaptureConfig c) {
+    public static Properties from(CaptureConfig c) {
         Properties p = new Properties();
         p.setProperty("name", "cdc-capture-" + c.topicPrefix());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");

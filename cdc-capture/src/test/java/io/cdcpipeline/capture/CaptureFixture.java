@@ -29,7 +29,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
-import io.cdcpipeline.testkit.CertificateFiles;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.KafkaBroker;
 import io.cdcpipeline.testkit.TestDatabase;
@@ -69,10 +68,7 @@ final class CaptureFixture {
             throw new IllegalStateException("schema verification failed");
         }
         String prefix = "cap" + IDS.incrementAndGet() + UUID.randomUUID().toString().substring(0, 4);
-        Map<String, String> env = new HashMap<>(db.passwordEnv("cdc_user", null));
-        CertificateFiles cert = db.server().tls().client("cdc_user");
-        env.put("DB_SSL_CERT", cert.certificate().toString());
-        env.put("DB_SSL_KEY", cert.privateKey().toString());
+        Map<String, String> env = new HashMap<>(db.certificateEnv("cdc_user"));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         env.put("CAPTURE_TOPIC_PREFIX", prefix);
         env.put("CAPTURE_SLOT_NAME", "slot_" + prefix.toLowerCase());

@@ -119,13 +119,8 @@ public final class LocalPipeline implements AutoCloseable {
     /** The environment a service would get in a deployment: this database, as {@code role}. */
     Map<String, String> serviceEnv(Role role) {
         Map<String, String> env = new HashMap<>(role == Role.CDC_USER
-                ? database.passwordEnv(role.roleName(), null)
+                ? database.certificateEnv(role.roleName())
                 : database.passwordEnv(role.roleName(), passwords.get(role)));
-        if (role == Role.CDC_USER) {
-            CertificateFiles cert = infrastructure.tls().client(role.roleName());
-            env.put("DB_SSL_CERT", cert.certificate().toString());
-            env.put("DB_SSL_KEY", cert.privateKey().toString());
-        }
         env.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");

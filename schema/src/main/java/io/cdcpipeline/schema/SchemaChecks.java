@@ -133,6 +133,13 @@ final class SchemaChecks {
                     UNION ALL
                     SELECT 'monitor_user is not a member of pg_monitor' WHERE NOT pg_has_role('monitor_user', 'pg_monitor', 'MEMBER')
                     """),
+            new Check("the audit sink reads source keys, never row contents", "011-sink-reads-source-keys", """
+                    SELECT 'audit_user cannot read the source key columns of audit.change_log'
+                     WHERE NOT has_column_privilege('audit_user', 'audit.change_log', 'source_lsn', 'SELECT')
+                    UNION ALL
+                    SELECT 'audit_user can read row contents of audit.change_log'
+                     WHERE has_column_privilege('audit_user', 'audit.change_log', 'after', 'SELECT')
+                    """),
             new Check("the publication covers exactly the application tables", "010-publication", """
                     SELECT problem FROM (
                         SELECT 'publication cdc_pub is missing' AS problem WHERE NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'cdc_pub')

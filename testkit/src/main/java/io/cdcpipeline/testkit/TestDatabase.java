@@ -31,8 +31,13 @@ public record TestDatabase(PostgresServer server, String name) {
      * (client certificate, {@code verify-full}): what {@code ConnectionSettings} reads.
      */
     public Map<String, String> superuserEnv() {
-        CertificateFiles cert = server.tls().client(PostgresServer.SUPERUSER);
-        Map<String, String> env = passwordEnv(PostgresServer.SUPERUSER, null);
+        return certificateEnv(PostgresServer.SUPERUSER);
+    }
+
+    /** The {@code DB_*} environment of a role logging in with its client certificate (e.g. cdc_user). */
+    public Map<String, String> certificateEnv(String role) {
+        CertificateFiles cert = server.tls().client(role);
+        Map<String, String> env = passwordEnv(role, null);
         env.put("DB_SSL_CERT", cert.certificate().toString());
         env.put("DB_SSL_KEY", cert.privateKey().toString());
         return env;

@@ -1,0 +1,34 @@
+package io.cdcpipeline.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.cdcpipeline.schema.Migrator;
+import io.cdcpipeline.schema.Role;
+import io.cdcpipeline.schema.SchemaConfig;
+import io.cdcpipeline.testkit.EmbeddedInfrastructure;
+import io.cdcpipeline.testkit.TestDatabase;
+
+/** A migrated database on the benchmark's own embedded servers. */
+final class BenchDatabase {
+
+    static final String PASSWORD = "bench-only-password";
+
+    private BenchDatabase() {
+    }
+
+    static TestDatabase create(EmbeddedInfrastructure infra, String name) throws Exception {
+        TestDatabase db = infra.postgres().createDatabase(name);
+        Map<String, String> env = new HashMap<>(db.superuserEnv());
+        for (Role role : Role.values()) {
+            if (role != Role.CDC_USER) {
+                env.put(role.passwordSetting().name(), PASSWORD);
+            }
+        }
+        if (!new Migrator(SchemaConfig.from(env)).migrate(Optional.empty()).ok()) {
+            throw new IllegalStateException("schema verification failed");
+        }
+        return db;
+    }
+}

@@ -1,0 +1,225 @@
+package io.cdcpipeline.common.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cdcpipeline.common.db.TransientErrors;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The poll loop every sink uses: auto-commit off; handle a batch, make it durable, then commit.
+ *
+ * <ul>
+ *   <li>The handler failing transiently (database or Kafka unreachable) → the same batch again
+ *       after an exponential, jittered delay; the loop never skips it.</li>
+ *   <li>The handler failing otherwise → the service stops with the error and the batch's position
+ *       ({@code topic-partition@offset}); it is not retried forever.</li>
+ *   <li>After the batch is durable, offsets are committed to Kafka (asynchronously): the
+ *       authoritative position for sinks without stored positions, and the consumer-lag figure
+ *       for operators in any case.</li>
+ *   <li>On assignment, partitions resume from the handler's stored positions when it has them.</li>
+ * </ul>
+ *
+ * <p>The consumer is created on, and only used from, the thread that calls {@link #run()};
+ * {@link #stop()} may be called from any thread (it wakes the poll up).
+ */
+public final class ConsumerLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerLoop.class);
+
+    /** Configuration of one loop. */
+    public record Settings(String name, KafkaSettings kafka, String groupId, Pattern topics, int maxBatchRecords,
+                           int maxBatchBytes, Duration retryDelay, Duration maxRetryDelay) {
+    }
+
+    private final Settings settings;
+    private final BatchHandler handler;
+    private final Timer batchLatency;
+    private final DistributionSummary batchSize;
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<String, String> consumer;
+
+    public ConsumerLoop(Settings settings, BatchHandler handler, MeterRegistry registry) {
+        this.settings = settings;
+        this.handler = handler;
+        String prefix = settings.name().replace('-', '_');
+        this.batchLatency = Timer.builder(prefix + ".batch.latency").description("time to apply one batch durably")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("records per batch").register(registry);
+    }
+
+    public void run() throws Exception {
+        Map<String, Object> props = new HashMap<>(settings.kafka().clientProperties(settings.name()));
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxBatchRecords());
+        props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, settings.maxBatchBytes());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(1_048_576, settings.maxBatchBytes() / 4));
+        props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
+            consumer = c;
+            if (stopping) {
+                return;
+            }
+            c.subscribe(settings.topics(), new Rebalance(c));
+            Duration delay = settings.retryDelay();
+            while (!stopping) {
+                ConsumerRecords<String, String> polled;
+                try {
+                    polled = c.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    break;
+                }
+                if (polled.isEmpty()) {
+                    continue;
+                }
+                List<ConsumerRecord<String, String>> batch = new ArrayList<>(polled.count());
+                polled.forEach(batch::add);
+                if (apply(batch)) {
+                    c.commitAsync(nextOffsets(batch), (offsets, error) -> {
+                        if (error != null) {
+                            LOG.debug("{}: offset commit failed (positions are retried next batch): {}", settings.name(), error.getMessage());
+                        }
+                    });
+                    delay = settings.retryDelay();
+                } else {
+                    // Not durable: start over from the batch's first records next poll.
+                    seekToBatchStart(c, batch);
+                    sleep(jittered(delay));
+                    delay = Duration.ofMillis(Math.min(settings.maxRetryDelay().toMillis(), delay.toMillis() * 2));
+                }
+            }
+            try {
+                c.commitSync(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("{}: final offset commit failed: {}", settings.name(), e.getMessage());
+            }
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /** True when the batch is durable; false to retry it; throws when it can never succeed. */
+    private boolean apply(List<ConsumerRecord<String, String>> batch) throws Exception {
+        long start = System.nanoTime();
+        try {
+            handler.handle(batch);
+            batchLatency.record(Duration.ofNanos(System.nanoTime() - start));
+            batchSize.record(batch.size());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw e;
+        } catch (Exception e) {
+            ConsumerRecord<String, String> first = batch.get(0);
+            String position = first.topic() + "-" + first.partition() + "@" + first.offset();
+            if (TransientErrors.isTransient(e) || isKafkaRetriable(e)) {
+                LOG.warn("{}: batch from {} ({} records) failed transiently, retrying: {}", settings.name(), position,
+                        batch.size(), e.getMessage());
+                return false;
+            }
+            throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isKafkaRetriable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException || t instanceof org.apache.kafka.common.errors.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<String, String>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            offsets.merge(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        return offsets;
+    }
+
+    private static void seekToBatchStart(KafkaConsumer<String, String> c, List<ConsumerRecord<String, String>> batch) {
+        Map<TopicPartition, Long> firsts = new HashMap<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            firsts.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+        }
+        firsts.forEach((tp, offset) -> {
+            if (c.assignment().contains(tp)) {
+                c.seek(tp, offset);
+            }
+        });
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        private final KafkaConsumer<String, String> c;
+
+        Rebalance(KafkaConsumer<String, String> c) {
+            this.c = c;
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Batches are applied between polls: nothing is in flight here.
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            try {
+                Map<TopicPartition, Long> stored = handler.storedPositions(partitions);
+                stored.forEach(c::seek);
+                LOG.info("{}: assigned {} partitions, {} resumed from stored positions", settings.name(), partitions.size(), stored.size());
+            } catch (Exception e) {
+                // Without the stored positions we cannot know where to resume: fail loudly.
+                throw new IllegalStateException(settings.name() + ": cannot read stored positions: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    public void stop() {
+        stopping = true;
+        KafkaConsumer<String, String> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    private static Duration jittered(Duration delay) {
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(delay.toMillis() / 2, delay.toMillis() + 1));
+    }
+
+    private void sleep(Duration d) throws InterruptedException {
+        long until = System.nanoTime() + d.toNanos();
+        while (!stopping && System.nanoTime() < until) {
+            Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
+        }
+    }
+}

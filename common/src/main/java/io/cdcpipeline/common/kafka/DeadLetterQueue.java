@@ -1,0 +1,92 @@
+package io.cdcpipeline.common.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * {@code <service>.dlq}: records a service could not parse or apply, unchanged, with the error and
+ * their source position in headers ({@code dlq.error}, {@code dlq.topic}, {@code dlq.partition},
+ * {@code dlq.offset}, {@code dlq.service}). {@link #send} returns only after Kafka acknowledged,
+ * so a caller may then treat the record as handled. Thread-safe.
+ */
+public final class DeadLetterQueue implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterQueue.class);
+
+    private final String topic;
+    private final String service;
+    private final KafkaProducer<String, String> producer;
+    private final Counter sent;
+
+    public DeadLetterQueue(KafkaSettings kafka, String service, short replicationFactor, MeterRegistry registry) {
+        this.topic = service + ".dlq";
+        this.service = service;
+        Map<String, Object> props = kafka.clientProperties(service + "-dlq");
+        try (Admin admin = Admin.create(props)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, replicationFactor))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create dead-letter topic " + topic + ": " + e.getCause().getMessage(), e);
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer while creating " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        this.producer = new KafkaProducer<>(props);
+        this.sent = Counter.builder(service.replace('-', '_') + ".dlq.records").description("records sent to the dead-letter topic")
+                .register(registry);
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Sends {@code record} with {@code error}; waits for Kafka's acknowledgement. */
+    public void send(ConsumerRecord<String, String> record, Throwable error) throws InterruptedException {
+        RecordHeaders headers = new RecordHeaders();
+        String message = error.getClass().getSimpleName() + ": " + error.getMessage();
+        headers.add("dlq.error", message.getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq.topic", record.topic().getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq.partition", Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq.offset", Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq.service", service.getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Kafka did not acknowledge the dead letter for " + record.topic() + "-"
+                    + record.partition() + "@" + record.offset(), e.getCause());
+        }
+        sent.increment();
+        LOG.warn("{}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(), topic, message);
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
