@@ -20,12 +20,15 @@ public final class CaptureService {
         if (args.length > 0 && args[0].equals("snapshot")) {
             System.exit(SnapshotRequest.run(System.getenv(), Arrays.copyOfRange(args, 1, args.length)));
         }
-        ServiceRunner.run("cdc-capture", env -> {
-            CaptureConfig config = CaptureConfig.from(env);
-            MetricsServer metrics = MetricsServer.start(config.metrics(), "cdc-capture");
-            CaptureRunner runner = new CaptureRunner(config, metrics.registry());
-            metrics.addReadinessCheck("streaming", runner::isStreaming);
-            return Service.of(runner::run, runner::stop, metrics);
-        });
+        ServiceRunner.run("cdc-capture", CaptureService::create);
+    }
+
+    /** The running service, wired exactly as in production (the launcher uses this too). */
+    public static Service create(java.util.Map<String, String> env) {
+        CaptureConfig config = CaptureConfig.from(env);
+        MetricsServer metrics = MetricsServer.start(config.metrics(), "cdc-capture");
+        CaptureRunner runner = new CaptureRunner(config, metrics.registry());
+        metrics.addReadinessCheck("streaming", runner::isStreaming);
+        return Service.of(runner::run, runner::stop, metrics);
     }
 }

@@ -37,16 +37,20 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /**
  * A migrated database, its own topic prefix, slot and offsets topic on the shared servers, and
  * ways to run the capture (in this JVM or as a separate process) and read what it published.
+ * Shared with the sinks' tests through this module's test jar.
  */
-final class CaptureFixture {
+public final class CaptureFixture {
 
     private static final AtomicInteger IDS = new AtomicInteger();
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Passwords of the service roles; roles are cluster-wide, so every fixture sets the same ones. */
+    public static final String PASSWORD = "test-only-password";
+    public static final ObjectMapper JSON = new ObjectMapper();
 
-    final TestDatabase db;
-    final KafkaBroker kafka;
-    final String prefix;
-    final Map<String, String> env;
+    public final TestDatabase db;
+    public final KafkaBroker kafka;
+    public final String prefix;
+    /** The environment of cdc-capture for this fixture. */
+    public final Map<String, String> env;
 
     private CaptureFixture(TestDatabase db, KafkaBroker kafka, String prefix, Map<String, String> env) {
         this.db = db;
@@ -55,13 +59,13 @@ final class CaptureFixture {
         this.env = env;
     }
 
-    static CaptureFixture create(String hint) throws SQLException {
+    public static CaptureFixture create(String hint) throws SQLException {
         EmbeddedInfrastructure infra = EmbeddedInfrastructure.shared();
         TestDatabase db = infra.postgres().createDatabase(hint);
         Map<String, String> schemaEnv = new HashMap<>(db.superuserEnv());
         for (Role role : Role.values()) {
             if (role != Role.CDC_USER) {
-                schemaEnv.put(role.passwordSetting().name(), "test-only-password");
+                schemaEnv.put(role.passwordSetting().name(), PASSWORD);
             }
         }
         if (!new Migrator(SchemaConfig.from(schemaEnv)).migrate(Optional.empty()).ok()) {
@@ -84,14 +88,25 @@ final class CaptureFixture {
         return new CaptureFixture(db, infra.kafka(), prefix, env);
     }
 
-    CaptureConfig config() {
+    /** The environment a sink logging in as {@code role} (with the test password) gets for this fixture. */
+    public Map<String, String> serviceEnv(Role role) {
+        Map<String, String> service = new HashMap<>(db.passwordEnv(role.roleName(), PASSWORD));
+        service.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        service.put("METRICS_BIND", "127.0.0.1");
+        service.put("METRICS_PORT", "0");
+        service.put("DB_MIN_CONNECTIONS", "1");
+        service.put("DB_MAX_CONNECTIONS", "4");
+        return service;
+    }
+
+    public CaptureConfig config() {
         return CaptureConfig.from(env);
     }
 
     /** A capture running in this JVM; close() stops it cleanly. */
-    final class InProcess implements AutoCloseable {
-        final CaptureRunner runner;
-        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    public final class InProcess implements AutoCloseable {
+        public final CaptureRunner runner;
+        public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         private final ExecutorService thread = Executors.newSingleThreadExecutor();
         private final Future<?> running;
 
@@ -103,7 +118,7 @@ final class CaptureFixture {
             });
         }
 
-        void awaitStreaming() {
+        public void awaitStreaming() {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
                 if (running.isDone()) {
                     running.get();
@@ -120,12 +135,12 @@ final class CaptureFixture {
         }
     }
 
-    InProcess startInProcess() {
+    public InProcess startInProcess() {
         return new InProcess(config());
     }
 
     /** Executes SQL as the superuser in this database, in one transaction. */
-    void sql(String... statements) throws SQLException {
+    public void sql(String... statements) throws SQLException {
         try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
             for (String statement : statements) {
@@ -136,7 +151,7 @@ final class CaptureFixture {
     }
 
     /** Every record on this fixture's topics (by pattern) from the beginning, until {@code done} holds or the timeout. */
-    List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+    public List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -163,7 +178,7 @@ final class CaptureFixture {
         return records;
     }
 
-    static JsonNode json(String text) {
+    public static JsonNode json(String text) {
         try {
             return text == null ? null : JSON.readTree(text);
         } catch (java.io.IOException e) {
@@ -171,11 +186,11 @@ final class CaptureFixture {
         }
     }
 
-    static long count(List<ConsumerRecord<String, String>> records, String topic) {
+    public static long count(List<ConsumerRecord<String, String>> records, String topic) {
         return records.stream().filter(r -> r.topic().equals(topic)).count();
     }
 
-    String topic(String table) {
+    public String topic(String table) {
         return prefix + ".app." + table;
     }
 }

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-class CrashRecoveryIT {
+public class CrashRecoveryIT {
 
     private static final int ROWS = 10_000;
 
     /** Distinct (lsn, key, op) of the workload's change events on the tags topic. */
-    static Set<String> distinctChanges(List<ConsumerRecord<String, String>> records, String topic, int firstId) {
+    public static Set<String> distinctChanges(List<ConsumerRecord<String, String>> records, String topic, int firstId) {
         return records.stream().filter(r -> r.topic().equals(topic) && r.value() != null).map(r -> CaptureFixture.json(r.value()))
                 .filter(v -> !v.path("op").asText().equals("r"))
                 .filter(v -> v.path("after").path("id").asInt() >= firstId)
@@ -35,8 +35,8 @@ class CrashRecoveryIT {
     void shouldLoseNothingWhenTheEngineIsKilledMidStream(@TempDir Path dir) throws Exception {
         CaptureFixture f = CaptureFixture.create("crash");
         AtomicInteger changes = new AtomicInteger();
-        CaptureProcess first = CaptureProcess.start("capture-first", f.env, dir);
-        CaptureProcess second = null;
+        ServiceProcess first = ServiceProcess.start("capture-first", f.env, dir);
+        ServiceProcess second = null;
         try {
             await().atMost(Duration.ofSeconds(90)).until(first::ready);
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -49,7 +49,7 @@ class CrashRecoveryIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> changes.get() >= 5_000);
             first.kill();
 
-            second = CaptureProcess.start("capture-second", f.env, dir);
+            second = ServiceProcess.start("capture-second", f.env, dir);
             writer.get(120, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(90)).until(second::ready);
 

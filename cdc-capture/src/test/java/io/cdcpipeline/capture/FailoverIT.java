@@ -22,8 +22,8 @@ class FailoverIT {
     @Test
     void shouldTakeOverWhenTheActiveInstanceDiesLosingNothing(@TempDir Path dir) throws Exception {
         CaptureFixture f = CaptureFixture.create("failover");
-        CaptureProcess a = CaptureProcess.start("capture-a", f.env, dir);
-        CaptureProcess b = CaptureProcess.start("capture-b", f.env, dir);
+        ServiceProcess a = ServiceProcess.start("capture-a", f.env, dir);
+        ServiceProcess b = ServiceProcess.start("capture-b", f.env, dir);
         AtomicBoolean bothStreaming = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
         CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {
@@ -40,8 +40,8 @@ class FailoverIT {
         });
         try {
             await().atMost(Duration.ofSeconds(90)).until(() -> a.ready() || b.ready());
-            CaptureProcess active = a.ready() ? a : b;
-            CaptureProcess standby = active == a ? b : a;
+            ServiceProcess active = a.ready() ? a : b;
+            ServiceProcess standby = active == a ? b : a;
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> !standby.ready());
             assertThat(standby.get("/metrics").orElseThrow().body()).as("standby log:\n%s\nactive log:\n%s", standby.log(), active.log())
                     .contains("capture_leader{service=\"cdc-capture\"} 0.0");

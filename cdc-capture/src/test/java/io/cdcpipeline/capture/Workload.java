@@ -11,12 +11,12 @@ import io.cdcpipeline.testkit.TestDatabase;
  * A known stream of changes: {@code rows} tag inserts, then an update of each, in transactions of
  * {@code perTransaction} statements. Every change is one captured event: 2 × rows in all.
  */
-final class Workload {
+public final class Workload {
 
     private Workload() {
     }
 
-    static void run(TestDatabase db, int orgId, int firstId, int rows, int perTransaction, AtomicInteger changesDone) throws SQLException {
+    public static void run(TestDatabase db, int orgId, int firstId, int rows, int perTransaction, AtomicInteger changesDone) throws SQLException {
         try (Connection c = db.superuserConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement org = c.prepareStatement("INSERT INTO app.organizations (id, name, slug) VALUES (?, 'w', ?)"

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.cdcpipeline.audit.AuditSinkConfig;
 import io.cdcpipeline.capture.CaptureConfig;
 import io.cdcpipeline.common.config.SettingsReference;
 import io.cdcpipeline.common.db.DatabaseConfig;
@@ -32,6 +33,8 @@ public final class ConfigurationReference {
                 .group("cdc-capture (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=cdc_user with its client certificate)",
                         CaptureConfig.settings().stream().filter(s -> s.name().startsWith("CAPTURE_")
                                 || s.name().startsWith("KAFKA_")).toList())
+                .group("audit-sink (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=audit_user)",
+                        AuditSinkConfig.settings().stream().filter(s -> s.name().startsWith("AUDIT_")).toList())
                 .markdown();
     }
 

@@ -21,23 +21,20 @@ final class EmbeddedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedService.class);
 
     final String name;
-    final MetricsServer metrics;
-    private final Service.RunLoop loop;
-    private final Runnable stop;
+    private final Service service;
+    private final MetricsServer metrics;
     private final ExecutorService thread;
     private final Future<?> running;
-    private final AutoCloseable[] resources;
 
-    EmbeddedService(String name, MetricsServer metrics, Service.RunLoop loop, Runnable stop, AutoCloseable... resources) {
+    EmbeddedService(String name, Service service) {
         this.name = name;
-        this.metrics = metrics;
-        this.loop = loop;
-        this.stop = stop;
-        this.resources = resources;
+        this.service = service;
+        this.metrics = service.resources().stream().filter(MetricsServer.class::isInstance).map(MetricsServer.class::cast)
+                .findFirst().orElseThrow(() -> new IllegalArgumentException(name + " has no metrics server"));
         this.thread = Executors.newSingleThreadExecutor(r -> new Thread(r, name));
         this.running = thread.submit(() -> {
             try {
-                this.loop.run();
+                service.run().run();
             } catch (Exception e) {
                 LOG.error("{} failed: {}", name, e.getMessage(), e);
             }
@@ -49,22 +46,28 @@ final class EmbeddedService implements AutoCloseable {
         return "http://127.0.0.1:" + metrics.port() + "/metrics";
     }
 
+    /** Every readiness check of the service passes. */
+    boolean ready() {
+        var checks = metrics.readiness();
+        return !checks.isEmpty() && checks.values().stream().allMatch(Boolean::booleanValue);
+    }
+
     @Override
     public void close() {
-        stop.run();
+        service.stop().run();
         try {
             running.get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("{} did not stop cleanly: {}", name, e.toString());
         }
         thread.shutdownNow();
-        for (int i = resources.length - 1; i >= 0; i--) {
+        var resources = service.resources();
+        for (int i = resources.size() - 1; i >= 0; i--) {
             try {
-                resources[i].close();
+                resources.get(i).close();
             } catch (Exception e) {
                 LOG.warn("{}: closing failed", name, e);
             }
         }
-        metrics.close();
     }
 }

@@ -19,10 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.cdcpipeline.capture.CaptureConfig;
-import io.cdcpipeline.capture.CaptureRunner;
-import io.cdcpipeline.common.metrics.MetricsConfig;
-import io.cdcpipeline.common.metrics.MetricsServer;
+import io.cdcpipeline.audit.AuditSinkService;
+import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
@@ -66,10 +64,10 @@ public final class LocalPipeline implements AutoCloseable {
             migrate(database, passwords);
             LocalPipeline pipeline = new LocalPipeline(infrastructure, database, passwords, passwordFile);
             try {
-                pipeline.startCapture();
-            } catch (RuntimeException e) {
+                pipeline.startServices();
+            } catch (Exception e) {
                 pipeline.close();
-                throw e;
+                throw e instanceof RuntimeException r ? r : new IllegalStateException("cannot start the services", e);
             }
             LOG.info("local pipeline started in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return pipeline;
@@ -126,16 +124,18 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("METRICS_PORT", "0");
         // One broker: topics cannot be replicated.
         env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
         return env;
     }
 
-    private void startCapture() {
-        CaptureConfig config = CaptureConfig.from(serviceEnv(Role.CDC_USER));
-        MetricsServer metrics = MetricsServer.start(config.metrics(), "cdc-capture");
-        CaptureRunner runner = new CaptureRunner(config, metrics.registry());
-        metrics.addReadinessCheck("streaming", runner::isStreaming);
-        services.add(new EmbeddedService("cdc-capture", metrics, runner::run, runner::stop));
-        awaitReady("cdc-capture", runner::isStreaming);
+    /** Every service, started through the same factory its own main uses. */
+    private void startServices() throws Exception {
+        EmbeddedService capture = new EmbeddedService("cdc-capture", CaptureService.create(serviceEnv(Role.CDC_USER)));
+        services.add(capture);
+        awaitReady("cdc-capture", capture::ready);
+        EmbeddedService audit = new EmbeddedService("audit-sink", AuditSinkService.create(serviceEnv(Role.AUDIT_USER)));
+        services.add(audit);
+        awaitReady("audit-sink", audit::ready);
     }
 
     private static void awaitReady(String name, java.util.function.BooleanSupplier ready) {

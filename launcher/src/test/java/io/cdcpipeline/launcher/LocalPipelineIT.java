@@ -52,7 +52,20 @@ class LocalPipelineIT {
             }
             var records = pipeline.infrastructure().kafka().topics().drain("blog.app.organizations", 1, java.time.Duration.ofSeconds(60));
             assertThat(records).as("captured by the launcher's cdc-capture").hasSize(1);
-            assertThat(printed).contains("cdc-capture metrics");
+            assertThat(printed).contains("cdc-capture metrics", "audit-sink metrics");
+            // And audit-sink recorded it, with the actor.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            long audited = 0;
+            while (audited == 0 && System.nanoTime() < deadline) {
+                try (Connection su = pipeline.database().superuserConnection(); Statement q = su.createStatement();
+                     ResultSet rs = q.executeQuery("SELECT count(*) FROM audit.changes_with_actor WHERE source_table ="
+                             + " 'app.organizations' AND db_user = 'app_user'")) {
+                    rs.next();
+                    audited = rs.getLong(1);
+                }
+                Thread.sleep(200);
+            }
+            assertThat(audited).as("the launcher's audit-sink wrote the change with its actor").isOne();
 
             String url = pipeline.endpoints().get("PostgreSQL JDBC URL");
             var cert = pipeline.infrastructure().tls().client(PostgresServer.SUPERUSER);

@@ -10,4 +10,7 @@ ALTER TABLE audit.consumer_positions ADD COLUMN last_commit_lsn bigint, ADD COLU
 --changeset cdc:011-sink-reads-source-keys
 --comment: when a duplicate slips through, the sink looks up which source positions already exist: it may read the key columns, never the row contents
 GRANT SELECT (source_lsn, source_table, primary_key, committed_at) ON audit.change_log TO audit_user;
+-- INSERT ... ON CONFLICT (tx_id, committed_at) DO NOTHING needs to read the conflict target.
+GRANT SELECT (tx_id, committed_at) ON audit.tx_context TO audit_user;
+--rollback REVOKE SELECT (tx_id, committed_at) ON audit.tx_context FROM audit_user;
 --rollback REVOKE SELECT (source_lsn, source_table, primary_key, committed_at) ON audit.change_log FROM audit_user;

@@ -74,10 +74,19 @@ public final class KafkaTopics {
                 ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
             for (Map.Entry<String, String> r : records) {
-                producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue()));
+                acks.add(producer.send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
             }
             producer.flush();
+            for (java.util.concurrent.Future<?> ack : acks) {
+                ack.get(60, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("producing to " + topic + " failed (does the topic exist?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -139,11 +139,25 @@ public final class ConsumerLoop {
             String position = first.topic() + "-" + first.partition() + "@" + first.offset();
             if (TransientErrors.isTransient(e) || isKafkaRetriable(e)) {
                 LOG.warn("{}: batch from {} ({} records) failed transiently, retrying: {}", settings.name(), position,
-                        batch.size(), e.getMessage());
+                        batch.size(), describe(e));
                 return false;
             }
-            throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + e.getMessage(), e);
+            throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + describe(e));
         }
+    }
+
+    /**
+     * The error without row contents: a failed JDBC batch repeats its whole SQL with every value in
+     * its message, which must not reach the log. The server's own error (the next exception) says
+     * what went wrong.
+     */
+    static String describe(Throwable e) {
+        Throwable shown = e;
+        if (e instanceof java.sql.BatchUpdateException batch && batch.getNextException() != null) {
+            shown = batch.getNextException();
+        }
+        String message = shown.getClass().getSimpleName() + ": " + shown.getMessage();
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
     }
 
     private static boolean isKafkaRetriable(Throwable e) {

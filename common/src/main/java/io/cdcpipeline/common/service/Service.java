@@ -29,15 +29,16 @@ public final class Service {
         return new Service(run, stop, List.of(resources));
     }
 
-    RunLoop run() {
+    public RunLoop run() {
         return run;
     }
 
-    Runnable stop() {
+    public Runnable stop() {
         return stop;
     }
 
-    List<AutoCloseable> resources() {
+    /** In the order given to {@link #of}; close them in reverse. */
+    public List<AutoCloseable> resources() {
         return resources;
     }
 }

@@ -13,38 +13,44 @@ import java.util.Map;
 import io.cdcpipeline.testkit.ChildJvm;
 import io.cdcpipeline.testkit.FreePorts;
 
-/** cdc-capture as a separate process (its production main), so tests can SIGKILL it. */
-final class CaptureProcess implements AutoCloseable {
+/** A service as a separate process (its production main), so tests can SIGKILL it. Shared through the test jar. */
+public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    final String name;
-    final int metricsPort;
-    final Process process;
-    final Path workDir;
+    public final String name;
+    public final int metricsPort;
+    public final Process process;
+    public final Path workDir;
 
-    private CaptureProcess(String name, int metricsPort, Process process, Path workDir) {
+    private ServiceProcess(String name, int metricsPort, Process process, Path workDir) {
         this.name = name;
         this.metricsPort = metricsPort;
         this.process = process;
         this.workDir = workDir;
     }
 
-    static CaptureProcess start(String name, Map<String, String> baseEnv, Path workDir) {
+    /** cdc-capture. */
+    static ServiceProcess start(String name, Map<String, String> baseEnv, Path workDir) {
+        return start(name, CaptureService.class.getName(), baseEnv, workDir);
+    }
+
+    /** Any service main class, with {@code METRICS_PORT} set to a free port. */
+    public static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir) {
         int port = FreePorts.find();
         Map<String, String> env = new HashMap<>(baseEnv);
         env.put("METRICS_PORT", Integer.toString(port));
-        Process p = ChildJvm.start(name, workDir, CaptureService.class.getName(), List.of(), env,
+        Process p = ChildJvm.start(name, workDir, mainClass, List.of(), env,
                 List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        return new CaptureProcess(name, port, p, workDir);
+        return new ServiceProcess(name, port, p, workDir);
     }
 
     /** 200 from /health/ready: this instance's engine is streaming. */
-    boolean ready() {
+    public boolean ready() {
         return get("/health/ready").map(r -> r.statusCode() == 200).orElse(false);
     }
 
-    java.util.Optional<HttpResponse<String>> get(String path) {
+    public java.util.Optional<HttpResponse<String>> get(String path) {
         try {
             return java.util.Optional.of(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + path))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()));
@@ -57,12 +63,12 @@ final class CaptureProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no engine close, no offset flush. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    String log() {
+    public String log() {
         try {
             return java.nio.file.Files.readString(ChildJvm.logFile(workDir, name));
         } catch (java.io.IOException e) {

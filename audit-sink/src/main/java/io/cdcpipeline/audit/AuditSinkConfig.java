@@ -1,0 +1,110 @@
+package io.cdcpipeline.audit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.cdcpipeline.common.config.Setting;
+import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.kafka.KafkaSettings;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+
+/**
+ * Configuration of audit-sink. It logs in as {@code audit_user} ({@code DB_USER}) and writes
+ * through the {@code critical} pool.
+ */
+public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
+                              List<String> schemas, String consumerGroup, boolean includeSnapshots,
+                              Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
+                              Duration chainHeadsInterval, short replicationFactor) {
+
+    static final int DEFAULT_METRICS_PORT = 9402;
+
+    /** How configured columns are hidden. */
+    public enum MaskMode { MASK, DROP }
+
+    public static final Setting<String> AUDIT_TOPIC_PREFIX = Setting.string("AUDIT_TOPIC_PREFIX",
+            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+    public static final Setting<String> AUDIT_SCHEMAS = Setting.string("AUDIT_SCHEMAS",
+            "comma-separated schemas whose change topics are audited").withDefault("app");
+    public static final Setting<String> AUDIT_CONSUMER_GROUP = Setting.string("AUDIT_CONSUMER_GROUP",
+            "Kafka consumer group; instances in one group share the partitions").withDefault("audit-sink");
+    public static final Setting<Boolean> AUDIT_INCLUDE_SNAPSHOTS = Setting.bool("AUDIT_INCLUDE_SNAPSHOTS",
+            "also record snapshot reads (op r) as audit rows").withDefault("false");
+    public static final Setting<String> AUDIT_MASKED_COLUMNS = Setting.string("AUDIT_MASKED_COLUMNS",
+            "comma-separated schema.table.column hidden before they reach the audit log");
+    public static final Setting<MaskMode> AUDIT_MASK_MODE = Setting.oneOf("AUDIT_MASK_MODE", MaskMode.class,
+            "mask: replace the value by ****; drop: remove the column").withDefault("mask");
+    public static final Setting<Integer> AUDIT_BATCH_RECORDS = Setting.integer("AUDIT_BATCH_RECORDS",
+            "maximum records per batch (one transaction)").withDefault("5000").between(1, 100_000);
+    public static final Setting<Integer> AUDIT_BATCH_BYTES = Setting.integer("AUDIT_BATCH_BYTES",
+            "maximum bytes fetched per batch").withDefault("16777216").between(65_536, 268_435_456);
+    public static final Setting<Duration> AUDIT_CHAIN_HEADS_INTERVAL = Setting.millis("AUDIT_CHAIN_HEADS_INTERVAL",
+            "ms between publications of the chain heads to audit-sink.<group>.chain-heads").withDefault("10000")
+            .requiring(d -> d.toMillis() >= 100, "at least 100 ms");
+    public static final Setting<Integer> AUDIT_TOPIC_REPLICATION_FACTOR = Setting.integer("AUDIT_TOPIC_REPLICATION_FACTOR",
+            "replication factor of the topics audit-sink creates (dead letters, chain heads)").withDefault("3").between(1, 10);
+
+    public static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
+        all.addAll(KafkaSettings.SETTINGS);
+        all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
+        all.addAll(List.of(AUDIT_TOPIC_PREFIX, AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
+                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_CHAIN_HEADS_INTERVAL, AUDIT_TOPIC_REPLICATION_FACTOR));
+        return all;
+    }
+
+    public static AuditSinkConfig from(Map<String, String> env) {
+        Settings s = new Settings(env);
+        DatabaseConfig database = DatabaseConfig.read(s, "audit-sink");
+        KafkaSettings kafka = KafkaSettings.read(s);
+        MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
+        List<String> schemas = List.of(s.required(AUDIT_SCHEMAS).split("\\s*,\\s*"));
+        Map<String, Set<String>> masked = new HashMap<>();
+        for (String column : s.optional(AUDIT_MASKED_COLUMNS).map(v -> v.split("\\s*,\\s*")).orElse(new String[0])) {
+            String[] parts = column.split("\\.");
+            if (parts.length != 3) {
+                s.problem(AUDIT_MASKED_COLUMNS.name() + " entry '" + column + "' is invalid: expected schema.table.column");
+                continue;
+            }
+            masked.computeIfAbsent(parts[0] + "." + parts[1], t -> new HashSet<>()).add(parts[2]);
+        }
+        Integer rf = s.required(AUDIT_TOPIC_REPLICATION_FACTOR);
+        AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, s.required(AUDIT_TOPIC_PREFIX), schemas,
+                s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
+                s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
+                orOne(s.required(AUDIT_BATCH_BYTES)), s.required(AUDIT_CHAIN_HEADS_INTERVAL), (short) orOne(rf));
+        s.validate("audit-sink");
+        return config;
+    }
+
+    private static int orOne(Integer value) {
+        return value == null ? 1 : value;
+    }
+
+    /** {@code <prefix>.message}: the audit.context messages. */
+    public String messageTopic() {
+        return topicPrefix + ".message";
+    }
+
+    /** Change topics of the audited schemas, and the message topic. */
+    public Pattern topics() {
+        String schemaAlternatives = String.join("|", schemas.stream().map(Pattern::quote).toList());
+        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)");
+    }
+
+    /** Compacted topic of this group's chain heads (one audited database per group). */
+    public String chainHeadsTopic() {
+        return chainHeadsTopic(consumerGroup);
+    }
+
+    static String chainHeadsTopic(String group) {
+        return "audit-sink." + group + ".chain-heads";
+    }
+}

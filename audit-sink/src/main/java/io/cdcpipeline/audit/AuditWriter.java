@@ -1,0 +1,331 @@
+package io.cdcpipeline.audit;
+
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.postgresql.PGConnection;
+
+import io.cdcpipeline.common.db.PriorityPool;
+import io.cdcpipeline.common.kafka.BatchHandler;
+import io.cdcpipeline.common.kafka.DeadLetterQueue;
+
+/**
+ * Writes a batch of change and context records to the audit log with an exactly-once effect: in
+ * one transaction it locks the batch's partition positions, skips what is already written (Kafka
+ * redelivery: offsets below the stored position; capture republishing: source order at or below
+ * the last written change), chains the new rows, COPYs them, inserts the actors and stores the new
+ * positions and chain heads. The unique source key is the backstop: if a duplicate still reaches
+ * it, the batch is redone with the duplicates looked up and left out.
+ *
+ * <p>Unparseable records go to the dead-letter topic before the transaction; their positions
+ * advance with it. Called by the consumer loop's thread only.
+ */
+final class AuditWriter implements BatchHandler {
+
+    private static final String COPY = "COPY audit.change_log (source_table, op, primary_key, before, after, changed_columns,"
+            + " tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset, prev_hash, row_hash)"
+            + " FROM STDIN (FORMAT csv)";
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private final PriorityPool pool;
+    private final String group;
+    private final EnvelopeParser parser;
+    private final DeadLetterQueue deadLetters;
+    private final ChainHeads heads;
+    private final AuditMetrics metrics;
+    /** Offsets already dead-lettered, so a retried batch does not send them twice. */
+    private final Set<String> deadLettered = new HashSet<>();
+
+    AuditWriter(PriorityPool pool, String group, EnvelopeParser parser, DeadLetterQueue deadLetters, ChainHeads heads,
+                AuditMetrics metrics) {
+        this.pool = pool;
+        this.group = group;
+        this.parser = parser;
+        this.deadLetters = deadLetters;
+        this.heads = heads;
+        this.metrics = metrics;
+    }
+
+    private record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
+    }
+
+    /** A partition's stored state, locked for the transaction. */
+    private static final class Position {
+        long nextOffset;
+        byte[] head;
+        SourceOrder last;
+    }
+
+    private record Written(List<AuditRow> rows, int contexts) {
+    }
+
+    @Override
+    public void handle(List<ConsumerRecord<String, String>> batch) throws Exception {
+        List<Item> items = new ArrayList<>(batch.size());
+        for (ConsumerRecord<String, String> record : batch) {
+            ParsedRecord parsed;
+            try {
+                parsed = parser.parse(record);
+            } catch (EnvelopeParser.PoisonRecordException e) {
+                String id = record.topic() + "-" + record.partition() + "@" + record.offset();
+                if (deadLettered.add(id)) {
+                    deadLetters.send(record, e);
+                }
+                parsed = new ParsedRecord.Skip("dead-lettered");
+            }
+            items.add(new Item(record, parsed));
+        }
+        Written written;
+        try {
+            written = pool.inTransaction(tx -> write(tx, items, false));
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            written = pool.inTransaction(tx -> write(tx, items, true));
+        }
+        deadLettered.clear();
+        metrics.committed(written.rows(), written.contexts());
+        Map<TopicPartition, AuditRow> newestPerChain = new HashMap<>();
+        for (AuditRow row : written.rows()) {
+            newestPerChain.put(new TopicPartition(row.chainTopic(), row.chainPartition()), row);
+        }
+        newestPerChain.forEach((tp, row) -> heads.advanced(new ChainHeads.Head(tp.topic(), tp.partition(), row.chainOffset(),
+                ChainHash.hex(row.rowHash()))));
+    }
+
+    private Written write(Connection tx, List<Item> items, boolean lookUpDuplicates) throws SQLException {
+        Map<TopicPartition, List<Item>> byPartition = new LinkedHashMap<>();
+        for (Item item : items) {
+            byPartition.computeIfAbsent(new TopicPartition(item.record().topic(), item.record().partition()), k -> new ArrayList<>())
+                    .add(item);
+        }
+        Map<TopicPartition, Position> positions = lock(tx, byPartition.keySet());
+        Set<String> existing = lookUpDuplicates ? existingKeys(tx, items) : Set.of();
+        List<AuditRow> rows = new ArrayList<>();
+        List<TxContext> contexts = new ArrayList<>();
+        int duplicates = 0;
+        for (Map.Entry<TopicPartition, List<Item>> entry : byPartition.entrySet()) {
+            Position position = positions.get(entry.getKey());
+            for (Item item : entry.getValue()) {
+                long offset = item.record().offset();
+                if (offset < position.nextOffset) {
+                    duplicates++;
+                    continue;
+                }
+                position.nextOffset = offset + 1;
+                if (item.parsed() instanceof ParsedRecord.Change change) {
+                    if (change.order().compareTo(position.last) <= 0 || existing.contains(sourceKey(change.row()))) {
+                        duplicates++;
+                        continue;
+                    }
+                    AuditRow row = change.row().chained(position.head);
+                    rows.add(row);
+                    position.head = row.rowHash();
+                    position.last = change.order();
+                } else if (item.parsed() instanceof ParsedRecord.Context context) {
+                    contexts.add(context.context());
+                }
+            }
+        }
+        copy(tx, rows);
+        insertContexts(tx, contexts);
+        store(tx, positions);
+        metrics.duplicatesSkipped.increment(duplicates);
+        return new Written(rows, contexts.size());
+    }
+
+    /** Creates missing position rows, then locks them: one writer per partition at a time, even during a rebalance. */
+    private Map<TopicPartition, Position> lock(Connection tx, Collection<TopicPartition> partitions) throws SQLException {
+        try (PreparedStatement create = tx.prepareStatement("INSERT INTO audit.consumer_positions (consumer_group, topic,"
+                + " kafka_partition, next_offset) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING")) {
+            for (TopicPartition tp : partitions) {
+                create.setString(1, group);
+                create.setString(2, tp.topic());
+                create.setInt(3, tp.partition());
+                create.addBatch();
+            }
+            create.executeBatch();
+        }
+        Map<TopicPartition, Position> positions = new HashMap<>();
+        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, chain_head, last_commit_lsn, last_lsn"
+                + " FROM audit.consumer_positions WHERE consumer_group = ? AND topic = ? AND kafka_partition = ? FOR UPDATE")) {
+            for (TopicPartition tp : partitions) {
+                select.setString(1, group);
+                select.setString(2, tp.topic());
+                select.setInt(3, tp.partition());
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    Position p = new Position();
+                    p.nextOffset = rs.getLong(1);
+                    byte[] head = rs.getBytes(2);
+                    p.head = head == null ? ChainHash.GENESIS : head;
+                    long commitLsn = rs.getLong(3);
+                    p.last = rs.wasNull() ? SourceOrder.NONE : new SourceOrder(commitLsn, rs.getLong(4));
+                    positions.put(tp, p);
+                }
+            }
+        }
+        return positions;
+    }
+
+    private static String sourceKey(AuditRow row) {
+        return row.sourceLsn() + "|" + row.sourceTable() + "|" + CanonicalJson.of(row.primaryKey());
+    }
+
+    /** Source keys of this batch's changes that are already in the log (column privilege: keys only). */
+    private static Set<String> existingKeys(Connection tx, List<Item> items) throws SQLException {
+        List<Long> lsns = new ArrayList<>();
+        for (Item item : items) {
+            if (item.parsed() instanceof ParsedRecord.Change change) {
+                lsns.add(change.row().sourceLsn());
+            }
+        }
+        Set<String> existing = new HashSet<>();
+        if (lsns.isEmpty()) {
+            return existing;
+        }
+        try (PreparedStatement s = tx.prepareStatement(
+                "SELECT source_lsn, source_table, primary_key::text FROM audit.change_log WHERE source_lsn = ANY (?)")) {
+            s.setArray(1, tx.createArrayOf("bigint", lsns.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    existing.add(rs.getLong(1) + "|" + rs.getString(2) + "|" + CanonicalJson.of(CanonicalJson.parse(rs.getString(3))));
+                }
+            }
+        }
+        return existing;
+    }
+
+    private static void copy(Connection tx, List<AuditRow> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        StringBuilder csv = new StringBuilder(rows.size() * 512);
+        HexFormat hex = HexFormat.of();
+        for (AuditRow r : rows) {
+            csv.append(quote(r.sourceTable())).append(',')
+                    .append(r.op()).append(',')
+                    .append(quote(CanonicalJson.of(r.primaryKey()))).append(',')
+                    .append(r.before() == null ? "" : quote(CanonicalJson.of(r.before()))).append(',')
+                    .append(r.after() == null ? "" : quote(CanonicalJson.of(r.after()))).append(',')
+                    .append(r.changedColumns() == null ? "" : quote(arrayLiteral(r.changedColumns()))).append(',')
+                    .append(r.txId() == null ? "" : Long.toString(r.txId())).append(',')
+                    .append(r.sourceLsn()).append(',')
+                    .append(r.committedAt()).append(',')
+                    .append(r.capturedAt()).append(',')
+                    .append(quote(r.chainTopic())).append(',')
+                    .append(r.chainPartition()).append(',')
+                    .append(r.chainOffset()).append(',')
+                    .append("\\x").append(hex.formatHex(r.prevHash())).append(',')
+                    .append("\\x").append(hex.formatHex(r.rowHash())).append('\n');
+        }
+        try {
+            tx.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new StringReader(csv.toString()));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY into audit.change_log failed", "08000", e);
+        }
+    }
+
+    private static String quote(String value) {
+        return "\"" + value.replace("\"", "\"\"") + "\"";
+    }
+
+    private static String arrayLiteral(List<String> values) {
+        StringBuilder out = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            out.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return out.append('}').toString();
+    }
+
+    private static void insertContexts(Connection tx, List<TxContext> contexts) throws SQLException {
+        if (contexts.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = tx.prepareStatement("INSERT INTO audit.tx_context (tx_id, committed_at, db_user, app_user,"
+                + " app_org, application_name, client_addr, source_lsn) VALUES (?, ?, ?, ?, ?, ?, ?::inet, ?)"
+                + " ON CONFLICT (tx_id, committed_at) DO NOTHING")) {
+            for (TxContext c : contexts) {
+                s.setLong(1, c.txId());
+                s.setTimestamp(2, Timestamp.from(c.committedAt()));
+                s.setString(3, c.dbUser());
+                s.setString(4, c.appUser());
+                s.setString(5, c.appOrg());
+                s.setString(6, c.applicationName());
+                if (c.clientAddr() == null) {
+                    s.setNull(7, Types.VARCHAR);
+                } else {
+                    s.setString(7, c.clientAddr());
+                }
+                s.setLong(8, c.sourceLsn());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    private void store(Connection tx, Map<TopicPartition, Position> positions) throws SQLException {
+        try (PreparedStatement s = tx.prepareStatement("UPDATE audit.consumer_positions SET next_offset = ?, chain_head = ?,"
+                + " last_commit_lsn = ?, last_lsn = ?, updated_at = clock_timestamp()"
+                + " WHERE consumer_group = ? AND topic = ? AND kafka_partition = ?")) {
+            for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
+                Position p = e.getValue();
+                s.setLong(1, p.nextOffset);
+                s.setBytes(2, p.head == ChainHash.GENESIS ? null : p.head);
+                if (p.last == SourceOrder.NONE) {
+                    s.setNull(3, Types.BIGINT);
+                    s.setNull(4, Types.BIGINT);
+                } else {
+                    s.setLong(3, p.last.commitLsn());
+                    s.setLong(4, p.last.lsn());
+                }
+                s.setString(5, group);
+                s.setString(6, e.getKey().topic());
+                s.setInt(7, e.getKey().partition());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, Long> storedPositions(Collection<TopicPartition> assigned) throws Exception {
+        Map<TopicPartition, Long> stored = new HashMap<>();
+        pool.withConnection(c -> {
+            try (PreparedStatement s = c.prepareStatement("SELECT topic, kafka_partition, next_offset FROM audit.consumer_positions"
+                    + " WHERE consumer_group = ?")) {
+                s.setString(1, group);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        TopicPartition tp = new TopicPartition(rs.getString(1), rs.getInt(2));
+                        if (assigned.contains(tp)) {
+                            stored.put(tp, rs.getLong(3));
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+        return stored;
+    }
+}

@@ -1,0 +1,113 @@
+package io.cdcpipeline.audit;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import io.cdcpipeline.capture.CaptureFixture;
+import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.schema.Role;
+
+/** A running capture plus audit-sink instances (in this JVM) for one test database. */
+final class AuditFixture implements AutoCloseable {
+
+    final CaptureFixture capture;
+    final CaptureFixture.InProcess captureRunner;
+    final String group = "audit-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Sink> sinks = new ArrayList<>();
+
+    private AuditFixture(CaptureFixture capture, CaptureFixture.InProcess captureRunner) {
+        this.capture = capture;
+        this.captureRunner = captureRunner;
+    }
+
+    static AuditFixture start(String hint) throws Exception {
+        CaptureFixture f = CaptureFixture.create(hint);
+        CaptureFixture.InProcess runner = f.startInProcess();
+        runner.awaitStreaming();
+        return new AuditFixture(f, runner);
+    }
+
+    Map<String, String> sinkEnv(String... overrides) {
+        Map<String, String> env = new HashMap<>(capture.serviceEnv(Role.AUDIT_USER));
+        env.put("AUDIT_TOPIC_PREFIX", capture.prefix);
+        env.put("AUDIT_CONSUMER_GROUP", group);
+        env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("AUDIT_CHAIN_HEADS_INTERVAL", "200");
+        env.put("AUDIT_BATCH_RECORDS", "500");
+        for (int i = 0; i < overrides.length; i += 2) {
+            env.put(overrides[i], overrides[i + 1]);
+        }
+        return env;
+    }
+
+    /** An audit-sink in this JVM, wired by the production factory. */
+    final class Sink implements AutoCloseable {
+        final Service service;
+        private final ExecutorService thread = Executors.newSingleThreadExecutor();
+        private final Future<?> running;
+        private boolean closed;
+
+        Sink(Map<String, String> env) throws Exception {
+            service = AuditSinkService.create(env);
+            running = thread.submit(() -> {
+                service.run().run();
+                return null;
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            service.stop().run();
+            try {
+                running.get(60, TimeUnit.SECONDS);
+            } finally {
+                thread.shutdownNow();
+                List<AutoCloseable> resources = service.resources();
+                for (int i = resources.size() - 1; i >= 0; i--) {
+                    resources.get(i).close();
+                }
+            }
+        }
+    }
+
+    Sink startSink(String... overrides) throws Exception {
+        Sink sink = new Sink(sinkEnv(overrides));
+        sinks.add(sink);
+        return sink;
+    }
+
+    long count(String sql) throws SQLException {
+        try (Connection c = capture.db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Audit rows of the tags table: what {@link MixedWorkload} changes (its one organization row aside). */
+    long auditRows() throws SQLException {
+        return count("SELECT count(*) FROM audit.change_log WHERE source_table = 'app.tags'");
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (Sink sink : sinks) {
+            sink.close();
+        }
+        captureRunner.close();
+    }
+}

@@ -1,0 +1,122 @@
+package io.cdcpipeline.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cdcpipeline.capture.ServiceProcess;
+
+/** Exactly one audit row per change: through crashes, rebalances and replays. */
+class ExactlyOnceIT {
+
+    private static final String PER_ROW_CHECK = """
+            SELECT count(*) FROM (
+                SELECT source_lsn, source_table, primary_key FROM audit.change_log GROUP BY 1, 2, 3 HAVING count(*) > 1) d
+            """;
+
+    @Test
+    void shouldWriteExactlyOneMatchingRowPerChange() throws Exception {
+        try (AuditFixture f = AuditFixture.start("audit-exact")) {
+            f.startSink();
+            MixedWorkload.run(f.capture.db, 10, 1_000_000, new AtomicInteger());
+
+            await().atMost(Duration.ofSeconds(120)).until(() -> f.count("SELECT count(*) FROM audit.change_log WHERE"
+                    + " source_table = 'app.tags'") >= MixedWorkload.CHANGES);
+            Thread.sleep(1000);
+            assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE source_table = 'app.tags'"))
+                    .as("exactly, not at least").isEqualTo(MixedWorkload.CHANGES);
+            assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE op = 'c' AND source_table = 'app.tags'")).isEqualTo(4000);
+            assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE op = 'u' AND changed_columns = '{name}'"
+                    + " AND before->>'name' = 'n0' AND after->>'name' = 'n1'")).as("updates name only").isEqualTo(4000);
+            assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE op = 'd' AND after IS NULL AND before->>'name' = 'n1'"))
+                    .isEqualTo(2000);
+            // Each row matches the source: the inserted row's values, its key, a real LSN and commit time.
+            assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE op = 'c' AND source_table = 'app.tags'"
+                    + " AND (primary_key->>'id')::int = (after->>'id')::int AND after->>'slug' = 'mix-' || (after->>'id')"
+                    + " AND source_lsn > 0 AND tx_id > 0 AND committed_at <= written_at")).isEqualTo(4000);
+        }
+    }
+
+    @Test
+    void shouldStayExactWhenTheSinkIsKilledMidBatch(@TempDir Path dir) throws Exception {
+        try (AuditFixture f = AuditFixture.start("audit-crash")) {
+            AtomicInteger done = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    MixedWorkload.run(f.capture.db, 11, 2_000_000, done);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ServiceProcess sink = ServiceProcess.start("sink-0", AuditSinkService.class.getName(), f.sinkEnv(), dir);
+            for (int kill = 1; kill <= 3; kill++) {
+                long target = kill * 2000L;
+                await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= target);
+                sink.kill();
+                sink = ServiceProcess.start("sink-" + kill, AuditSinkService.class.getName(), f.sinkEnv(), dir);
+            }
+            writer.get(120, TimeUnit.SECONDS);
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
+                Thread.sleep(1000);
+                assertThat(f.auditRows()).as("three kills, still one row per change").isEqualTo(MixedWorkload.CHANGES);
+                assertThat(f.count(PER_ROW_CHECK)).isZero();
+            } finally {
+                sink.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldStayExactAcrossARebalanceBetweenTwoInstances() throws Exception {
+        try (AuditFixture f = AuditFixture.start("audit-rebalance")) {
+            AuditFixture.Sink first = f.startSink();
+            AtomicInteger done = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    MixedWorkload.run(f.capture.db, 12, 3_000_000, done);
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= 2000);
+            f.startSink();
+            await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= 5000);
+            first.close();
+            writer.get(120, TimeUnit.SECONDS);
+
+            await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
+            Thread.sleep(1000);
+            assertThat(f.auditRows()).isEqualTo(MixedWorkload.CHANGES);
+            assertThat(f.count(PER_ROW_CHECK)).isZero();
+        }
+    }
+
+    @Test
+    void shouldAddNothingWhenTheTopicsAreReplayed() throws Exception {
+        try (AuditFixture f = AuditFixture.start("audit-replay")) {
+            AuditFixture.Sink sink = f.startSink();
+            MixedWorkload.run(f.capture.db, 13, 4_000_000, new AtomicInteger());
+            await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
+            sink.close();
+
+            // Forget every stored position (as a superuser may), and start a second group too: both read from the start.
+            f.capture.db.execute("DELETE FROM audit.consumer_positions");
+            f.startSink();
+            f.startSink("AUDIT_CONSUMER_GROUP", f.group + "-second");
+            await().atMost(Duration.ofSeconds(60)).until(() -> f.count("SELECT count(*) FROM audit.consumer_positions"
+                    + " WHERE next_offset > 0 AND consumer_group LIKE '" + f.group + "%'") >= 2);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30))
+                    .until(() -> f.auditRows() == MixedWorkload.CHANGES);
+            assertThat(f.count(PER_ROW_CHECK)).isZero();
+        }
+    }
+}
