@@ -48,17 +48,11 @@ final class ChainHeads implements AutoCloseable {
         this.topic = topic;
         Map<String, Object> props = kafka.clientProperties("audit-sink-chain-heads");
         try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, replicationFactor).configs(Map.of("cleanup.policy", "compact"))))
-                    .all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create " + topic + ": " + e.getCause().getMessage(), e);
-            }
+            io.cdcpipeline.common.kafka.TopicAdmin.ensure(admin,
+                    new NewTopic(topic, 1, replicationFactor).configs(Map.of("cleanup.policy", "compact")));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer while creating " + topic, e);
         }
         Map<String, Object> producerProps = new HashMap<>(props);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -14,8 +14,9 @@ public final class Bench {
         String name = args.length == 0 ? "" : args[0];
         switch (name) {
             case "capture" -> CaptureBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            case "audit" -> AuditBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             default -> {
-                System.err.println("usage: cdc-pipeline bench capture [--changes N]");
+                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit");
                 System.exit(2);
             }
         }

@@ -10,9 +10,10 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.cdcpipeline.common.kafka.TopicAdmin;
 
 /**
  * Creates each topic the first time a record is sent to it, with the configured partitions and
@@ -44,16 +45,12 @@ final class TopicCreator implements AutoCloseable {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             known.addAll(existing);
             if (!known.contains(topic)) {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(topicConfig))).all().get(30, TimeUnit.SECONDS);
+                TopicAdmin.ensure(admin, new NewTopic(topic, partitions, replicationFactor).configs(topicConfig));
                 LOG.info("created topic {} ({} partitions, replication factor {})", topic, partitions, replicationFactor);
             }
             known.add(topic);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof TopicExistsException) {
-                known.add(topic);
-                return;
-            }
-            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("cannot list topics: " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("Kafka did not answer while creating topic " + topic, e);
         }

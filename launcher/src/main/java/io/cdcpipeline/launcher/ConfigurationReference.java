@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import io.cdcpipeline.analytics.AnalyticsConfig;
 import io.cdcpipeline.audit.AuditSinkConfig;
 import io.cdcpipeline.capture.CaptureConfig;
 import io.cdcpipeline.common.config.SettingsReference;
@@ -35,6 +36,8 @@ public final class ConfigurationReference {
                                 || s.name().startsWith("KAFKA_")).toList())
                 .group("audit-sink (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=audit_user)",
                         AuditSinkConfig.settings().stream().filter(s -> s.name().startsWith("AUDIT_")).toList())
+                .group("analytics-aggregator (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=analytics_user)",
+                        AnalyticsConfig.settings().stream().filter(s -> s.name().startsWith("ANALYTICS_")).toList())
                 .markdown();
     }
 

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.schema.Migrator;
@@ -125,6 +126,9 @@ public final class LocalPipeline implements AutoCloseable {
         // One broker: topics cannot be replicated.
         env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
         env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("ANALYTICS_REPLICATION_FACTOR", "1");
+        env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
+        env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
         return env;
     }
 
@@ -135,7 +139,11 @@ public final class LocalPipeline implements AutoCloseable {
         awaitReady("cdc-capture", capture::ready);
         EmbeddedService audit = new EmbeddedService("audit-sink", AuditSinkService.create(serviceEnv(Role.AUDIT_USER)));
         services.add(audit);
+        EmbeddedService analytics = new EmbeddedService("analytics-aggregator",
+                AnalyticsService.create(serviceEnv(Role.ANALYTICS_USER)));
+        services.add(analytics);
         awaitReady("audit-sink", audit::ready);
+        awaitReady("analytics-aggregator", analytics::ready);
     }
 
     private static void awaitReady(String name, java.util.function.BooleanSupplier ready) {

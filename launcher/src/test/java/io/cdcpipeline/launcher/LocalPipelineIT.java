@@ -52,7 +52,7 @@ class LocalPipelineIT {
             }
             var records = pipeline.infrastructure().kafka().topics().drain("blog.app.organizations", 1, java.time.Duration.ofSeconds(60));
             assertThat(records).as("captured by the launcher's cdc-capture").hasSize(1);
-            assertThat(printed).contains("cdc-capture metrics", "audit-sink metrics");
+            assertThat(printed).contains("cdc-capture metrics", "audit-sink metrics", "analytics-aggregator metrics");
             // And audit-sink recorded it, with the actor.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
             long audited = 0;

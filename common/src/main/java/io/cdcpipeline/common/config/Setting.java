@@ -89,6 +89,12 @@ public final class Setting<T> {
         };
     }
 
+    /** The same variable, parsed further by {@code mapper} (e.g. text to a path). */
+    public <R> Setting<R> map(Function<T, R> mapper) {
+        Function<String, R> mapped = parser.andThen(mapper);
+        return new Setting<>(name, description, defaultValue, secret, expected, mapped, v -> true, checkExpected);
+    }
+
     /** The value used when the variable is unset or empty (as text, as a user would write it). */
     public Setting<T> withDefault(String value) {
         return new Setting<>(name, description, value, secret, expected, parser, check, checkExpected);

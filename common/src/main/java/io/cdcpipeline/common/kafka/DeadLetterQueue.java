@@ -42,13 +42,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         this.service = service;
         Map<String, Object> props = kafka.clientProperties(service + "-dlq");
         try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, replicationFactor))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("cannot create dead-letter topic " + topic + ": " + e.getCause().getMessage(), e);
-            }
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Kafka did not answer while creating " + topic, e);
+            TopicAdmin.ensure(admin, new NewTopic(topic, 1, replicationFactor));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

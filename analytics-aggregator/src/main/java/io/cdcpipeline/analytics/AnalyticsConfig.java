@@ -1,0 +1,83 @@
+package io.cdcpipeline.analytics;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.cdcpipeline.common.config.Setting;
+import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.kafka.KafkaSettings;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+
+/**
+ * Configuration of analytics-aggregator. It logs in as {@code analytics_user}: upserts go
+ * through the {@code standard} pool, refreshes through {@code bulk}.
+ */
+public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
+                              String applicationId, Path stateDir, Duration refreshInterval, Duration refreshTimeout,
+                              Duration commitInterval, short replicationFactor, int partitions) {
+
+    static final int DEFAULT_METRICS_PORT = 9403;
+
+    public static final Setting<String> ANALYTICS_TOPIC_PREFIX = Setting.string("ANALYTICS_TOPIC_PREFIX",
+            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+    public static final Setting<String> ANALYTICS_APPLICATION_ID = Setting.string("ANALYTICS_APPLICATION_ID",
+            "Kafka Streams application id: instances with the same id share the work").withDefault("analytics-aggregator")
+            .requiring(s -> s.matches("[A-Za-z0-9._-]+"), "letters, digits, '.', '_' or '-'");
+    public static final Setting<Path> ANALYTICS_STATE_DIR = Setting.string("ANALYTICS_STATE_DIR",
+            "directory of the local state stores (rebuilt from changelog topics when lost)").withDefault(
+            Path.of(System.getProperty("java.io.tmpdir"), "analytics-aggregator").toString()).map(Path::of);
+    public static final Setting<Duration> ANALYTICS_REFRESH_INTERVAL = Setting.millis("ANALYTICS_REFRESH_INTERVAL",
+            "ms: the materialized view is refreshed at most once per interval, and only after stats changed").withDefault("60000");
+    public static final Setting<Duration> ANALYTICS_REFRESH_TIMEOUT = Setting.millis("ANALYTICS_REFRESH_TIMEOUT",
+            "ms statement_timeout of one refresh").withDefault("600000").requiring(d -> d.toMillis() >= 1000, "at least 1000 ms");
+    public static final Setting<Duration> ANALYTICS_COMMIT_INTERVAL = Setting.millis("ANALYTICS_COMMIT_INTERVAL",
+            "ms between Kafka Streams commits (exactly_once_v2 transactions)").withDefault("1000")
+            .requiring(d -> d.toMillis() >= 10, "at least 10 ms");
+    public static final Setting<Integer> ANALYTICS_REPLICATION_FACTOR = Setting.integer("ANALYTICS_REPLICATION_FACTOR",
+            "replication factor of the topics analytics-aggregator creates (state changelogs, stats, dead letters)")
+            .withDefault("3").between(1, 10);
+    public static final Setting<Integer> ANALYTICS_PARTITIONS = Setting.integer("ANALYTICS_PARTITIONS",
+            "partitions of the stats topic, and of counted change topics created before capture made them")
+            .withDefault("3").between(1, 1000);
+
+    public static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
+        all.addAll(KafkaSettings.SETTINGS);
+        all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
+        all.addAll(List.of(ANALYTICS_TOPIC_PREFIX, ANALYTICS_APPLICATION_ID, ANALYTICS_STATE_DIR, ANALYTICS_REFRESH_INTERVAL,
+                ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_REPLICATION_FACTOR, ANALYTICS_PARTITIONS));
+        return all;
+    }
+
+    public static AnalyticsConfig from(Map<String, String> env) {
+        Settings s = new Settings(env);
+        DatabaseConfig database = DatabaseConfig.read(s, "analytics-aggregator");
+        KafkaSettings kafka = KafkaSettings.read(s);
+        MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
+        Integer rf = s.required(ANALYTICS_REPLICATION_FACTOR);
+        Integer partitions = s.required(ANALYTICS_PARTITIONS);
+        AnalyticsConfig config = new AnalyticsConfig(database, kafka, metrics, s.required(ANALYTICS_TOPIC_PREFIX),
+                s.required(ANALYTICS_APPLICATION_ID), s.required(ANALYTICS_STATE_DIR), s.required(ANALYTICS_REFRESH_INTERVAL),
+                s.required(ANALYTICS_REFRESH_TIMEOUT), s.required(ANALYTICS_COMMIT_INTERVAL), (short) (rf == null ? 1 : rf),
+                partitions == null ? 1 : partitions);
+        s.validate("analytics-aggregator");
+        return config;
+    }
+
+    /** Absolute counts per (article, day), between the topology and the database sink. */
+    public String statsTopic() {
+        return applicationId + ".daily-stats";
+    }
+
+    public String deadLetterTopic() {
+        return "analytics-aggregator.dlq";
+    }
+
+    List<String> countedTopics() {
+        return List.of(topicPrefix + ".app.article_views", topicPrefix + ".app.comments", topicPrefix + ".app.user_favorites");
+    }
+}

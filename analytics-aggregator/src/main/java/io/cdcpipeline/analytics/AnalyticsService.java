@@ -1,0 +1,119 @@
+package io.cdcpipeline.analytics;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cdcpipeline.common.db.Database;
+import io.cdcpipeline.common.db.Priority;
+import io.cdcpipeline.common.kafka.ConsumerLoop;
+import io.cdcpipeline.common.kafka.TopicAdmin;
+import io.cdcpipeline.common.metrics.MetricsServer;
+import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.common.service.ServiceRunner;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+
+/**
+ * {@code analytics-aggregator}: the Kafka Streams topology ({@link DailyStatsTopology}), the sink
+ * that upserts its counts ({@link DailyStatsSink}) and the debounced view refresh
+ * ({@link ViewRefresher}), in one process.
+ */
+public final class AnalyticsService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
+
+    private AnalyticsService() {
+    }
+
+    public static void main(String[] args) {
+        ServiceRunner.run("analytics-aggregator", AnalyticsService::create);
+    }
+
+    /** The running service, wired exactly as in production (the launcher and tests use this too). */
+    public static Service create(Map<String, String> env) throws Exception {
+        AnalyticsConfig config = AnalyticsConfig.from(env);
+        MetricsServer metrics = MetricsServer.start(config.metrics(), "analytics-aggregator");
+        Database db = Database.open(config.database(), metrics.registry(), EnumSet.of(Priority.STANDARD, Priority.BULK));
+        createTopics(config);
+
+        Counter events = Counter.builder("analytics.events.aggregated").description("change events read by the topology")
+                .register(metrics.registry());
+        KafkaStreams streams = new KafkaStreams(DailyStatsTopology.build(config.topicPrefix(), config.statsTopic(), events),
+                streamsProperties(config));
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics.registry());
+
+        Counter upserted = Counter.builder("analytics.rows.upserted").description("article_daily_stats rows written")
+                .register(metrics.registry());
+        ConsumerLoop sink = new ConsumerLoop(new ConsumerLoop.Settings("analytics-sink", config.kafka(),
+                config.applicationId() + "-db-sink", Pattern.compile(Pattern.quote(config.statsTopic())), 5000, 16 * 1024 * 1024,
+                Duration.ofMillis(500), Duration.ofSeconds(30)), new DailyStatsSink(db.standard(), upserted), metrics.registry());
+        ViewRefresher refresher = new ViewRefresher(db, config.refreshInterval(), config.refreshTimeout(),
+                config.applicationId() + "@" + UUID.randomUUID().toString().substring(0, 8), metrics.registry());
+
+        metrics.addReadinessCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
+        metrics.addReadinessCheck("database", () -> db.isReachable(1000));
+        Service.RunLoop run = () -> {
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("analytics topology failed: {}", e.getMessage(), e);
+                return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.start();
+            try {
+                sink.run();
+            } finally {
+                streams.close(Duration.ofSeconds(30));
+            }
+        };
+        return Service.of(run, sink::stop, metrics, db, refresher, streamsMetrics);
+    }
+
+    static Properties streamsProperties(AnalyticsConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        // Each input record changes the state stores and the output topic exactly once, even across crashes.
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        // A record that is not an envelope goes to the dead-letter topic (with the error in its headers); the stream continues.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        return p;
+    }
+
+    /** The stats and dead-letter topics, and the counted change topics if capture has not made them yet. */
+    private static void createTopics(AnalyticsConfig config) throws InterruptedException {
+        try (Admin admin = Admin.create(config.kafka().clientProperties("analytics-admin"))) {
+            List<NewTopic> topics = new ArrayList<>();
+            topics.add(new NewTopic(config.statsTopic(), config.partitions(), config.replicationFactor())
+                    .configs(Map.of("cleanup.policy", "compact")));
+            topics.add(new NewTopic(config.deadLetterTopic(), 1, config.replicationFactor()));
+            for (String counted : config.countedTopics()) {
+                topics.add(new NewTopic(counted, config.partitions(), config.replicationFactor()));
+            }
+            for (NewTopic topic : topics) {
+                TopicAdmin.ensure(admin, topic);
+            }
+        }
+    }
+}

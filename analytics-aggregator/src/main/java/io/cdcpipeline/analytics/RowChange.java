@@ -1,0 +1,67 @@
+package io.cdcpipeline.analytics;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What a counted row (a view, a comment, a favorite) contributes: one to its article on the day
+ * of its own {@code created_at} (UTC). Read from the Debezium envelope's {@code after}; a delete
+ * (or its tombstone) reads as null, which removes the row from the count.
+ */
+record RowChange(long articleId, String day) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    DayKey dayKey() {
+        return new DayKey(articleId, java.time.LocalDate.parse(day));
+    }
+
+    /**
+     * Serde of the change topics' values. An envelope without the fields throws
+     * {@link SerializationException}: Kafka Streams' deserialization handler sends the record to
+     * the dead-letter topic and continues.
+     */
+    static Serde<RowChange> serde() {
+        Serializer<RowChange> serializer = (topic, change) -> change == null ? null
+                : ("{\"a\":" + change.articleId() + ",\"d\":\"" + change.day() + "\"}").getBytes(StandardCharsets.UTF_8);
+        Deserializer<RowChange> deserializer = (topic, bytes) -> {
+            if (bytes == null) {
+                return null;
+            }
+            try {
+                JsonNode node = JSON.readTree(bytes);
+                if (node.has("a")) {
+                    return new RowChange(node.get("a").asLong(), node.get("d").asText());
+                }
+                return fromEnvelope(node);
+            } catch (IOException | RuntimeException e) {
+                throw new SerializationException("not a change envelope of a counted table: " + e.getMessage(), e);
+            }
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+
+    private static RowChange fromEnvelope(JsonNode envelope) {
+        String op = envelope.get("op").asText();
+        if (op.equals("d")) {
+            return null;
+        }
+        JsonNode after = envelope.get("after");
+        if (after == null || after.isNull() || !after.hasNonNull("article_id") || !after.hasNonNull("created_at")) {
+            throw new IllegalArgumentException("op " + op + " without after.article_id and after.created_at");
+        }
+        String day = Instant.parse(after.get("created_at").asText()).atOffset(ZoneOffset.UTC).toLocalDate().toString();
+        return new RowChange(after.get("article_id").asLong(), day);
+    }
+}

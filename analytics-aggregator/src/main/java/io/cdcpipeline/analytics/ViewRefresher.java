@@ -1,0 +1,186 @@
+package io.cdcpipeline.analytics;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cdcpipeline.common.db.Database;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Refreshes {@code analytics.article_analytics} CONCURRENTLY (readers are never blocked), at most
+ * once per interval and only after the stats changed, by the one instance that holds a session
+ * advisory lock. Staleness (time since the oldest change the view does not show yet) and refresh
+ * durations are metrics. Thread-safe; runs on its own scheduler thread.
+ */
+final class ViewRefresher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ViewRefresher.class);
+    private static final String LOCK = "analytics-aggregator:refresh:" + DailyStatsSink.VIEW;
+
+    private final Database db;
+    private final Duration interval;
+    private final Duration timeout;
+    private final String instance;
+    private final ScheduledExecutorService timer;
+    private final Timer duration;
+    private final AtomicLong stalenessMillis = new AtomicLong();
+    private final AtomicLong holdsLock = new AtomicLong();
+    private Connection lockConnection;
+
+    ViewRefresher(Database db, Duration interval, Duration timeout, String instance, MeterRegistry registry) {
+        this.db = db;
+        this.interval = interval;
+        this.timeout = timeout;
+        this.instance = instance;
+        this.duration = Timer.builder("analytics.refresh.duration").description("REFRESH MATERIALIZED VIEW CONCURRENTLY")
+                .register(registry);
+        Gauge.builder("analytics.view.staleness", stalenessMillis, a -> a.get() / 1000.0).baseUnit("seconds")
+                .description("time since the oldest stats change the materialized view does not show").register(registry);
+        Gauge.builder("analytics.refresh.leader", holdsLock, AtomicLong::get)
+                .description("1 on the instance allowed to refresh").register(registry);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "view-refresher");
+            t.setDaemon(true);
+            return t;
+        });
+        long tick = Math.max(50, Math.min(1000, interval.toMillis() / 4));
+        timer.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        try {
+            if (!holdLock()) {
+                return;
+            }
+            Instant now = Instant.now();
+            Instant dirtySince;
+            Instant lastRefresh;
+            try (Connection c = db.bulk().dataSource().getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT dirty_since, last_refresh_at FROM analytics.refresh_state"
+                         + " WHERE view_name = '" + DailyStatsSink.VIEW + "'")) {
+                if (!rs.next()) {
+                    return;
+                }
+                dirtySince = instant(rs.getTimestamp(1));
+                lastRefresh = instant(rs.getTimestamp(2));
+            }
+            stalenessMillis.set(dirtySince == null ? 0 : Math.max(0, Duration.between(dirtySince, now).toMillis()));
+            boolean due = lastRefresh == null || Duration.between(lastRefresh, now).compareTo(interval) >= 0;
+            if (dirtySince != null && due) {
+                refresh();
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("materialized view refresh skipped: {}", e.getMessage());
+        }
+    }
+
+    /** Keeps (or takes) the advisory lock on its own connection; the lock dies with that session. */
+    private boolean holdLock() {
+        try {
+            if (lockConnection != null && lockConnection.isValid(2)) {
+                return true;
+            }
+            closeLockConnection();
+            Connection c = db.dedicatedConnection();
+            try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
+                s.setString(1, LOCK);
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        lockConnection = c;
+                        holdsLock.set(1);
+                        LOG.info("{} refreshes {} from now on", instance, DailyStatsSink.VIEW);
+                        return true;
+                    }
+                }
+            }
+            c.close();
+        } catch (SQLException e) {
+            LOG.debug("cannot take the refresh lock: {}", e.getMessage());
+        }
+        holdsLock.set(0);
+        return false;
+    }
+
+    private void refresh() throws SQLException {
+        Instant started = Instant.now();
+        long start = System.nanoTime();
+        db.bulk().withConnection(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET statement_timeout = " + timeout.toMillis());
+                try {
+                    s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + DailyStatsSink.VIEW);
+                } finally {
+                    s.execute("RESET statement_timeout");
+                }
+            }
+            return null;
+        });
+        Instant finished = Instant.now();
+        duration.record(Duration.ofNanos(System.nanoTime() - start));
+        db.bulk().inTransaction(tx -> {
+            // Changes that arrived while refreshing are not in the view: stay stale from the first of them.
+            try (PreparedStatement s = tx.prepareStatement("UPDATE analytics.refresh_state SET last_refresh_at = ?,"
+                    + " dirty_since = CASE WHEN last_change_at >= ? THEN greatest(dirty_since, ?) END WHERE view_name = ?")) {
+                s.setTimestamp(1, Timestamp.from(finished));
+                s.setTimestamp(2, Timestamp.from(started));
+                s.setTimestamp(3, Timestamp.from(started));
+                s.setString(4, DailyStatsSink.VIEW);
+                s.executeUpdate();
+            }
+            try (PreparedStatement log = tx.prepareStatement("INSERT INTO analytics.refresh_log (view_name, started_at,"
+                    + " finished_at, refreshed_by) VALUES (?, ?, ?, ?)")) {
+                log.setString(1, DailyStatsSink.VIEW);
+                log.setTimestamp(2, Timestamp.from(started));
+                log.setTimestamp(3, Timestamp.from(finished));
+                log.setString(4, instance);
+                log.executeUpdate();
+            }
+            return null;
+        });
+        stalenessMillis.set(0);
+        LOG.debug("refreshed {} in {} ms", DailyStatsSink.VIEW, Duration.between(started, finished).toMillis());
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private void closeLockConnection() {
+        if (lockConnection != null) {
+            try {
+                lockConnection.close();
+            } catch (SQLException ignored) {
+                // The session, and with it the lock, is gone either way.
+            }
+            lockConnection = null;
+            holdsLock.set(0);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeLockConnection();
+    }
+}

@@ -1,0 +1,128 @@
+package io.cdcpipeline.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cdcpipeline.capture.ServiceProcess;
+
+/** End to end: source tables → capture → Kafka Streams → article_daily_stats → article_analytics, exactly. */
+class AnalyticsIT {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(120);
+
+    private static void awaitExact(AnalyticsFixture f) {
+        await("daily stats equal the brute-force GROUP BY").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(f.dailyStats()).isEqualTo(f.bruteForceDaily()));
+    }
+
+    @Test
+    void shouldMatchBruteForceCountsAndRefreshTheView() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-exact")) {
+            f.startInstance();
+            f.randomWorkload(1, 3000, 600, 400);
+
+            awaitExact(f);
+            assertThat(f.dailyStats()).hasSizeGreaterThan(100);
+            await("the view shows the refreshed totals").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(f.materializedView()).isEqualTo(f.bruteForcePerArticle()));
+            assertThat(f.count("SELECT count(*) FROM analytics.refresh_log")).isPositive();
+        }
+    }
+
+    @Test
+    void shouldStayExactWhenTheAggregatorIsKilledAndRestartedOnFreshState(@TempDir Path dir) throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-crash")) {
+            ServiceProcess first = ServiceProcess.start("analytics-1", AnalyticsService.class.getName(), f.env(), dir);
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(first::ready);
+                f.randomWorkload(2, 2000, 400, 200);
+                await().atMost(CONVERGE).until(() -> f.count("SELECT count(*) FROM analytics.article_daily_stats") > 0);
+                first.kill();
+            } finally {
+                first.close();
+            }
+            f.randomWorkload(3, 2000, 400, 200);
+            // A new instance on another "host": its state comes back from the changelog topics.
+            ServiceProcess second = ServiceProcess.start("analytics-2", AnalyticsService.class.getName(), f.env(), dir);
+            try {
+                awaitExact(f);
+            } finally {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldStayExactWithTwoInstancesAndRefreshFromOneAtATime() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-two")) {
+            f.startInstance();
+            f.startInstance();
+            for (int round = 0; round < 3; round++) {
+                f.randomWorkload(4 + round, 1500, 300, 150);
+                Thread.sleep(1500);
+            }
+            awaitExact(f);
+            await().atMost(CONVERGE).untilAsserted(() -> assertThat(f.materializedView()).isEqualTo(f.bruteForcePerArticle()));
+            assertThat(f.count("SELECT count(*) FROM analytics.refresh_log a JOIN analytics.refresh_log b ON a.id < b.id"
+                    + " AND a.started_at < b.finished_at AND b.started_at < a.finished_at")).as("overlapping refreshes").isZero();
+            assertThat(f.count("SELECT count(DISTINCT refreshed_by) FROM analytics.refresh_log")).as("one refresher")
+                    .isOne();
+        }
+    }
+
+    @Test
+    void shouldNeverBlockReadersWhileRefreshing() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-readers")) {
+            // A view big enough for a refresh to take a while: 5,000 published articles, 60 days each.
+            f.capture.db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'O', 'o');"
+                    + " INSERT INTO app.users (id, org_id, email, username, password_hash) VALUES (1, 1, 'u@x.io', 'u', 'h');"
+                    + " INSERT INTO app.articles (id, org_id, author_id, slug, title, status) SELECT g, 1, 1, 's' || g, 't', 'published'"
+                    + " FROM generate_series(1, 5000) g;"
+                    + " INSERT INTO analytics.article_daily_stats (article_id, day, views) SELECT a, current_date - d, 1"
+                    + " FROM generate_series(1, 5000) a, generate_series(0, 59) d;"
+                    + " REFRESH MATERIALIZED VIEW analytics.article_analytics;"
+                    + " UPDATE analytics.article_daily_stats SET views = 2 WHERE day = current_date");
+            AtomicBoolean refreshing = new AtomicBoolean(true);
+            AtomicLong reads = new AtomicLong();
+            AtomicLong slowestMillis = new AtomicLong();
+            CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+                try (Connection c = f.capture.db.superuserConnection(); Statement s = c.createStatement()) {
+                    while (refreshing.get()) {
+                        long start = System.nanoTime();
+                        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM analytics.article_analytics")) {
+                            rs.next();
+                            assertThat(rs.getLong(1)).isEqualTo(5000);
+                        }
+                        slowestMillis.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
+                        reads.incrementAndGet();
+                    }
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long start = System.nanoTime();
+            f.capture.db.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY analytics.article_analytics");
+            long refreshMillis = (System.nanoTime() - start) / 1_000_000;
+            refreshing.set(false);
+            reader.get();
+
+            assertThat(reads.get()).as("reads completed during a %d ms refresh", refreshMillis).isGreaterThan(5);
+            assertThat(slowestMillis.get()).as("no read waited for the refresh (%d ms)", refreshMillis).isLessThan(refreshMillis);
+            assertThat(f.count("SELECT sum(view_count) FROM analytics.article_analytics")).isEqualTo(5000L * 61);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.cdcpipeline.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** The production topology, fed Debezium envelopes with explicit timestamps. */
+class DailyStatsTopologyTest {
+
+    private static final String STATS = "stats";
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, String> views;
+    private TestInputTopic<String, String> comments;
+    private TestInputTopic<String, String> favorites;
+    private TestOutputTopic<String, String> stats;
+    private Counter events;
+
+    @BeforeEach
+    void start() {
+        events = Counter.builder("events").register(new SimpleMeterRegistry());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "dlq");
+        driver = new TopologyTestDriver(DailyStatsTopology.build("blog", STATS, events), props);
+        views = driver.createInputTopic("blog.app.article_views", new StringSerializer(), new StringSerializer());
+        comments = driver.createInputTopic("blog.app.comments", new StringSerializer(), new StringSerializer());
+        favorites = driver.createInputTopic("blog.app.user_favorites", new StringSerializer(), new StringSerializer());
+        stats = driver.createOutputTopic(STATS, new StringDeserializer(), new StringDeserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private static String envelope(String op, long articleId, String createdAt) {
+        String row = "{\"id\":1,\"article_id\":" + articleId + ",\"created_at\":\"" + createdAt + "\"}";
+        String before = op.equals("c") || op.equals("r") ? "null" : row;
+        String after = op.equals("d") ? "null" : row;
+        return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
+    }
+
+    private Map<String, String> latest() {
+        return stats.readKeyValuesToMap();
+    }
+
+    @Test
+    void shouldCountPerArticleAndDayAcrossDayBoundaries() {
+        Instant t = Instant.parse("2026-03-01T23:59:00Z");
+        views.pipeInput("{\"id\":1}", envelope("c", 7, "2026-03-01T23:59:59.999999Z"), t);
+        views.pipeInput("{\"id\":2}", envelope("c", 7, "2026-03-02T00:00:00.000000Z"), t.plusSeconds(60));
+        views.pipeInput("{\"id\":3}", envelope("c", 7, "2026-03-02T12:00:00Z"), t.plusSeconds(120));
+        views.pipeInput("{\"id\":4}", envelope("c", 8, "2026-03-02T12:00:00Z"), t.plusSeconds(180));
+        comments.pipeInput("{\"id\":1}", envelope("c", 7, "2026-03-02T08:00:00Z"), t.plusSeconds(200));
+
+        Map<String, String> out = latest();
+        assertThat(out).containsEntry("7|2026-03-01", "{\"views\":1,\"comments\":0,\"favorites\":0}")
+                .containsEntry("7|2026-03-02", "{\"views\":2,\"comments\":1,\"favorites\":0}")
+                .containsEntry("8|2026-03-02", "{\"views\":1,\"comments\":0,\"favorites\":0}");
+        assertThat(events.count()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldDecrementWhenCommentsAndFavoritesAreDeleted() {
+        Instant t = Instant.parse("2026-03-05T10:00:00Z");
+        comments.pipeInput("{\"id\":1}", envelope("c", 7, "2026-03-05T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":2}", envelope("c", 7, "2026-03-05T11:00:00Z"), t);
+        favorites.pipeInput("{\"user_id\":1,\"article_id\":7}", envelope("c", 7, "2026-03-05T10:00:00Z"), t);
+        assertThat(latest()).containsEntry("7|2026-03-05", "{\"views\":0,\"comments\":2,\"favorites\":1}");
+
+        comments.pipeInput("{\"id\":1}", envelope("d", 7, "2026-03-05T10:00:00Z"), t.plusSeconds(1));
+        comments.pipeInput("{\"id\":1}", (String) null, t.plusSeconds(1));
+        favorites.pipeInput("{\"user_id\":1,\"article_id\":7}", envelope("d", 7, "2026-03-05T10:00:00Z"), t.plusSeconds(2));
+
+        assertThat(latest()).containsEntry("7|2026-03-05", "{\"views\":0,\"comments\":1,\"favorites\":0}");
+    }
+
+    @Test
+    void shouldNotChangeTheCountsWhenARecordIsDuplicated() {
+        Instant t = Instant.parse("2026-03-06T10:00:00Z");
+        String view = envelope("c", 9, "2026-03-06T10:00:00Z");
+        views.pipeInput("{\"id\":1}", view, t);
+        views.pipeInput("{\"id\":2}", envelope("c", 9, "2026-03-06T11:00:00Z"), t);
+        assertThat(latest()).containsEntry("9|2026-03-06", "{\"views\":2,\"comments\":0,\"favorites\":0}");
+
+        // capture republishing after a crash: the same record again
+        views.pipeInput("{\"id\":1}", view, t.plusSeconds(5));
+
+        assertThat(latest()).containsEntry("9|2026-03-06", "{\"views\":2,\"comments\":0,\"favorites\":0}");
+    }
+
+    @Test
+    void shouldCountALateEventIntoItsOwnDay() {
+        views.pipeInput("{\"id\":1}", envelope("c", 3, "2026-03-10T10:00:00Z"), Instant.parse("2026-03-10T10:00:00Z"));
+        // Stream time is on the 10th; a view of the 2nd arrives now (late, e.g. after an outage).
+        views.pipeInput("{\"id\":2}", envelope("c", 3, "2026-03-02T09:00:00Z"), Instant.parse("2026-03-10T10:05:00Z"));
+
+        assertThat(latest()).containsEntry("3|2026-03-02", "{\"views\":1,\"comments\":0,\"favorites\":0}")
+                .containsEntry("3|2026-03-10", "{\"views\":1,\"comments\":0,\"favorites\":0}");
+    }
+
+    @Test
+    void shouldMoveACommentThatChangesDay() {
+        Instant t = Instant.parse("2026-03-07T10:00:00Z");
+        comments.pipeInput("{\"id\":1}", envelope("c", 4, "2026-03-07T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":1}", envelope("u", 4, "2026-03-08T10:00:00Z"), t.plusSeconds(1));
+
+        assertThat(latest()).containsEntry("4|2026-03-07", "{\"views\":0,\"comments\":0,\"favorites\":0}")
+                .containsEntry("4|2026-03-08", "{\"views\":0,\"comments\":1,\"favorites\":0}");
+    }
+
+    @Test
+    void shouldSendAPoisonRecordToTheDeadLetterTopicAndContinue() {
+        Instant t = Instant.parse("2026-03-09T10:00:00Z");
+        views.pipeInput("{\"id\":1}", "definitely not json", t);
+        views.pipeInput("{\"id\":2}", envelope("c", 5, "2026-03-09T10:00:00Z"), t);
+
+        assertThat(latest()).containsEntry("5|2026-03-09", "{\"views\":1,\"comments\":0,\"favorites\":0}");
+        var dlq = driver.createOutputTopic("dlq", new StringDeserializer(), new StringDeserializer());
+        var dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).isEqualTo("definitely not json");
+    }
+}

@@ -1,0 +1,51 @@
+package io.cdcpipeline.common.kafka;
+
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates topics our services own and waits until every partition has a leader. Producing into a
+ * partition whose leadership is still being settled fails with NOT_LEADER_OR_FOLLOWER, which an
+ * idempotent producer can turn into OUT_OF_ORDER_SEQUENCE_NUMBER retries that never end.
+ */
+public final class TopicAdmin {
+
+    private static final long LEADER_WAIT_MILLIS = 30_000;
+
+    private TopicAdmin() {
+    }
+
+    /** Creates {@code topic} unless it exists, then waits for its partition leaders. */
+    public static void ensure(Admin admin, NewTopic topic) throws InterruptedException {
+        try {
+            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topic " + topic.name() + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka did not answer while creating topic " + topic.name(), e);
+        }
+        long deadline = System.currentTimeMillis() + LEADER_WAIT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                TopicDescription description = admin.describeTopics(List.of(topic.name())).allTopicNames()
+                        .get(10, TimeUnit.SECONDS).get(topic.name());
+                if (description != null && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // Not visible yet: ask again.
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("topic " + topic.name() + " has partitions without a leader after " + LEADER_WAIT_MILLIS + " ms");
+    }
+}
