@@ -15,8 +15,10 @@ public final class Bench {
         switch (name) {
             case "capture" -> CaptureBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "audit" -> AuditBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            case "analytics" -> AnalyticsBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            case "cache" -> CacheBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             default -> {
-                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit");
+                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit | analytics | cache");
                 System.exit(2);
             }
         }

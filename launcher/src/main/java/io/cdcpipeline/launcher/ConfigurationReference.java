@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.cdcpipeline.analytics.AnalyticsConfig;
+import io.cdcpipeline.cache.CacheConfig;
 import io.cdcpipeline.audit.AuditSinkConfig;
 import io.cdcpipeline.capture.CaptureConfig;
 import io.cdcpipeline.common.config.SettingsReference;
@@ -38,6 +39,8 @@ public final class ConfigurationReference {
                         AuditSinkConfig.settings().stream().filter(s -> s.name().startsWith("AUDIT_")).toList())
                 .group("analytics-aggregator (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=analytics_user)",
                         AnalyticsConfig.settings().stream().filter(s -> s.name().startsWith("ANALYTICS_")).toList())
+                .group("cache-invalidator (also KAFKA_BOOTSTRAP_SERVERS, METRICS_*; no database)",
+                        CacheConfig.settings().stream().filter(s -> s.name().startsWith("REDIS_") || s.name().startsWith("CACHE_")).toList())
                 .markdown();
     }
 

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * {@code cdc-pipeline up}: starts the local pipeline ({@link LocalPipeline}), prints its
  * endpoints and runs until Ctrl-C / SIGTERM, then stops every process and deletes every file.
  *
- * <p>Options: {@code --for <seconds>} stops by itself after that long (smoke tests, demos).
+ * <p>Options: {@code --for <seconds>} stops by itself after that long (smoke tests, demos);
+ * {@code --demo} also runs {@link DemoWorkload}, an application writing and reading through the cache.
  * {@code cdc-pipeline reference [--update README.md]} prints (or rewrites in the README) the
  * configuration reference generated from the declared settings.
  */
@@ -30,10 +31,10 @@ public final class Launcher {
             return;
         }
         if (!command.equals("up")) {
-            System.err.println("usage: cdc-pipeline up [--for SECONDS] | reference [--update README.md] | schema ...");
+            System.err.println(USAGE);
             System.exit(2);
         }
-        Duration runFor = parseRunFor(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        Options options = Options.parse(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
 
         LocalPipeline pipeline = LocalPipeline.start();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -44,28 +45,37 @@ public final class Launcher {
         }, "launcher-shutdown"));
 
         printEndpoints(pipeline, System.out);
-        if (runFor == null) {
+        if (options.demo()) {
+            pipeline.startDemo(Duration.ofMillis(20));
+            System.out.println("demo workload running: it logs what it did every 10 seconds");
+        }
+        if (options.runFor() == null) {
             stopped.await();
         } else {
-            Thread.sleep(runFor.toMillis());
+            Thread.sleep(options.runFor().toMillis());
             System.exit(0);
         }
     }
 
-    private static Duration parseRunFor(String[] options) {
-        if (options.length == 0) {
-            return null;
-        }
-        if (options.length == 2 && options[0].equals("--for")) {
-            try {
-                return Duration.ofSeconds(Long.parseLong(options[1]));
-            } catch (NumberFormatException e) {
-                // fall through to usage
+    private static final String USAGE = "usage: cdc-pipeline up [--for SECONDS] [--demo] | reference [--update README.md] | schema ...";
+
+    /** {@code up}'s options: {@code --for SECONDS} (null: until stopped) and {@code --demo}. */
+    record Options(Duration runFor, boolean demo) {
+        static Options parse(String[] args) {
+            Duration runFor = null;
+            boolean demo = false;
+            for (int i = 0; i < args.length; i++) {
+                if (args[i].equals("--demo")) {
+                    demo = true;
+                } else if (args[i].equals("--for") && i + 1 < args.length && args[i + 1].matches("[0-9]{1,9}")) {
+                    runFor = Duration.ofSeconds(Long.parseLong(args[++i]));
+                } else {
+                    System.err.println(USAGE);
+                    System.exit(2);
+                }
             }
+            return new Options(runFor, demo);
         }
-        System.err.println("usage: cdc-pipeline up [--for SECONDS]");
-        System.exit(2);
-        return null;
     }
 
     static void printEndpoints(LocalPipeline pipeline, PrintStream out) {

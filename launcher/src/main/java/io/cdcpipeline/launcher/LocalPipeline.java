@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -19,9 +20,16 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkService;
+import io.cdcpipeline.cache.CacheInvalidatorService;
+import io.cdcpipeline.cache.LeasedCache;
 import io.cdcpipeline.capture.CaptureService;
+import io.cdcpipeline.common.db.Database;
+import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.db.Priority;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
@@ -30,6 +38,8 @@ import io.cdcpipeline.testkit.CertificateFiles;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.PostgresServer;
 import io.cdcpipeline.testkit.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import redis.clients.jedis.RedisClient;
 
 /**
  * The whole pipeline on one machine: embedded PostgreSQL (TLS, logical replication), a Kafka
@@ -46,6 +56,7 @@ public final class LocalPipeline implements AutoCloseable {
     private final Map<Role, String> passwords;
     private final Path passwordFile;
     private final java.util.List<EmbeddedService> services = new java.util.ArrayList<>();
+    private final java.util.List<AutoCloseable> demo = new java.util.ArrayList<>();
 
     private LocalPipeline(EmbeddedInfrastructure infrastructure, TestDatabase database, Map<Role, String> passwords, Path passwordFile) {
         this.infrastructure = infrastructure;
@@ -129,6 +140,8 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("ANALYTICS_REPLICATION_FACTOR", "1");
         env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
         env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
+        env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("REDIS_URL", infrastructure.redis().url());
         return env;
     }
 
@@ -142,8 +155,33 @@ public final class LocalPipeline implements AutoCloseable {
         EmbeddedService analytics = new EmbeddedService("analytics-aggregator",
                 AnalyticsService.create(serviceEnv(Role.ANALYTICS_USER)));
         services.add(analytics);
+        // cache-invalidator needs no database: Kafka and Redis only.
+        Map<String, String> cacheEnv = new HashMap<>(serviceEnv(Role.APP_USER));
+        cacheEnv.keySet().removeIf(name -> name.startsWith("DB_"));
+        EmbeddedService cache = new EmbeddedService("cache-invalidator", CacheInvalidatorService.create(cacheEnv));
+        services.add(cache);
         awaitReady("audit-sink", audit::ready);
         awaitReady("analytics-aggregator", analytics::ready);
+        awaitReady("cache-invalidator", cache::ready);
+    }
+
+    /**
+     * Starts the demo application ({@link DemoWorkload}): as app_user, reads through the
+     * read-through cache, records views, edits articles. Stopped by {@link #close()}.
+     */
+    DemoWorkload startDemo(Duration tick) throws SQLException {
+        Map<String, String> env = serviceEnv(Role.APP_USER);
+        env.put("DB_MIN_CONNECTIONS", "1");
+        env.put("DB_MAX_CONNECTIONS", "4");
+        Database db = Database.open(DatabaseConfig.fromEnv(env, "demo-workload"), new SimpleMeterRegistry(), java.util.EnumSet.of(
+                Priority.STANDARD));
+        demo.add(db);
+        RedisClient redis = RedisClient.create(infrastructure.redis().host(), infrastructure.redis().port());
+        demo.add(redis);
+        DemoWorkload workload = new DemoWorkload(db.standard(), new LeasedCache(redis, "", Duration.ofSeconds(5), true,
+                new ObjectMapper()));
+        demo.add(workload);
+        return workload.start(tick);
     }
 
     private static void awaitReady(String name, java.util.function.BooleanSupplier ready) {
@@ -197,6 +235,14 @@ public final class LocalPipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        for (int i = demo.size() - 1; i >= 0; i--) {
+            try {
+                demo.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing the demo workload: {}", e.toString());
+            }
+        }
+        demo.clear();
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }

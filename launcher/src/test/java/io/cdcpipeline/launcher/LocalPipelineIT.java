@@ -16,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.cdcpipeline.testkit.PostgresServer;
+import redis.clients.jedis.RedisClient;
 
 class LocalPipelineIT {
 
@@ -52,7 +53,8 @@ class LocalPipelineIT {
             }
             var records = pipeline.infrastructure().kafka().topics().drain("blog.app.organizations", 1, java.time.Duration.ofSeconds(60));
             assertThat(records).as("captured by the launcher's cdc-capture").hasSize(1);
-            assertThat(printed).contains("cdc-capture metrics", "audit-sink metrics", "analytics-aggregator metrics");
+            assertThat(printed).contains("cdc-capture metrics", "audit-sink metrics", "analytics-aggregator metrics",
+                    "cache-invalidator metrics");
             // And audit-sink recorded it, with the actor.
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
             long audited = 0;
@@ -66,6 +68,24 @@ class LocalPipelineIT {
                 Thread.sleep(200);
             }
             assertThat(audited).as("the launcher's audit-sink wrote the change with its actor").isOne();
+
+            // The demo application reads through the cache; a committed change reaches its readers.
+            DemoWorkload demo = pipeline.startDemo(java.time.Duration.ofMillis(20));
+            long article = DemoWorkload.articleId(1);
+            try (RedisClient redis = RedisClient.create(
+                    pipeline.infrastructure().redis().host(), pipeline.infrastructure().redis().port())) {
+                org.awaitility.Awaitility.await("the demo cached an article").atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> redis.exists("article:" + article));
+            }
+            try (Connection app = DriverManager.getConnection(pipeline.database().jdbcUrl(), "app_user",
+                    pipeline.password(io.cdcpipeline.schema.Role.APP_USER)); Statement s = app.createStatement()) {
+                app.setAutoCommit(false);
+                s.execute("SET LOCAL app.org_id = '" + DemoWorkload.ORG + "'");
+                assertThat(s.executeUpdate("UPDATE app.articles SET status = 'archived' WHERE id = " + article)).isOne();
+                app.commit();
+            }
+            org.awaitility.Awaitility.await("the launcher's cache-invalidator removed the stale entry")
+                    .atMost(java.time.Duration.ofSeconds(30)).until(() -> demo.read(article).status().equals("archived"));
 
             String url = pipeline.endpoints().get("PostgreSQL JDBC URL");
             var cert = pipeline.infrastructure().tls().client(PostgresServer.SUPERUSER);

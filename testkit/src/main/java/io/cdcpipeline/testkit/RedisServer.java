@@ -22,7 +22,7 @@ import redis.embedded.core.ExecutableProvider;
 
 /**
  * A real {@code redis-server} on a free loopback port, without persistence ({@code --save ""
- * --appendonly no}). The binary is {@code $REDIS_SERVER_BIN}, else {@code redis-server} from the
+ * --appendonly no}) unless {@link #startPersistent}. The binary is {@code $REDIS_SERVER_BIN}, else {@code redis-server} from the
  * PATH (Debian's supports TLS), else the one shipped in {@code com.github.codemonstur:embedded-redis}.
  *
  * <p>Tests share one server and isolate themselves by key prefix ({@link #newKeyPrefix}).
@@ -38,20 +38,47 @@ public final class RedisServer implements AutoCloseable {
     private final Path workDir;
     private final Path binary;
     private final int port;
+    private final TlsMaterial tls;
+    private final String password;
+    private final boolean persistent;
     private volatile Process process;
 
-    private RedisServer(Path workDir, Path binary, int port) {
+    private RedisServer(Path workDir, Path binary, int port, TlsMaterial tls, String password, boolean persistent) {
         this.workDir = workDir;
         this.binary = binary;
         this.port = port;
+        this.tls = tls;
+        this.password = password;
+        this.persistent = persistent;
     }
 
     public static RedisServer start(Path workDir) {
+        return start(workDir, null, null, false);
+    }
+
+    /**
+     * A Redis that keeps its data across {@link #stop()} and {@link #start()} (append-only file,
+     * fsync on every write), for outage tests where what was stored before the outage must still
+     * be there after it.
+     */
+    public static RedisServer startPersistent(Path workDir) {
+        return start(workDir, null, null, true);
+    }
+
+    /**
+     * A Redis that accepts only TLS on its port (server certificate from {@code tls}) and requires
+     * {@code password}. Needs a TLS-capable binary (Debian's redis-server 7).
+     */
+    public static RedisServer startSecured(Path workDir, TlsMaterial tls, String password) {
+        return start(workDir, tls, password, false);
+    }
+
+    private static RedisServer start(Path workDir, TlsMaterial tls, String password, boolean persistent) {
         long started = System.nanoTime();
         Path binary = locateBinary(workDir);
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-            RedisServer server = new RedisServer(workDir, binary, FreePorts.find());
+            RedisServer server = new RedisServer(workDir, binary, FreePorts.find(), tls, password, persistent);
             try {
                 server.launch();
                 LOG.info("Redis ({}) ready on 127.0.0.1:{} in {} ms", binary, server.port,
@@ -96,14 +123,23 @@ public final class RedisServer implements AutoCloseable {
             Path dataDir = workDir.resolve("data-" + port);
             Files.createDirectories(dataDir);
             List<String> command = new ArrayList<>(List.of(binary.toString(),
-                    "--port", Integer.toString(port),
+                    "--port", tls == null ? Integer.toString(port) : "0",
                     "--bind", "127.0.0.1",
                     "--save", "",
-                    "--appendonly", "no",
+                    "--appendonly", persistent ? "yes" : "no",
+                    "--appendfsync", "always",
                     "--dir", dataDir.toString(),
                     "--daemonize", "no",
                     "--protected-mode", "yes",
                     "--loglevel", "warning"));
+            if (tls != null) {
+                command.addAll(List.of("--tls-port", Integer.toString(port), "--tls-cert-file", tls.server().certificate().toString(),
+                        "--tls-key-file", tls.server().privateKey().toString(), "--tls-ca-cert-file", tls.caCertificate().toString(),
+                        "--tls-auth-clients", "no"));
+            }
+            if (password != null) {
+                command.addAll(List.of("--requirepass", password));
+            }
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.redirectErrorStream(true);
             builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
@@ -119,9 +155,10 @@ public final class RedisServer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("redis-server exited with code " + process.exitValue()
+                        + (tls != null ? " (TLS needs a TLS-capable redis-server: apt-get install redis-server)" : "")
                         + ". Its log ends with:\n" + Directories.tail(logFile(), 20));
             }
-            if (ping()) {
+            if (tls != null ? listening() : ping()) {
                 return;
             }
             try {
@@ -132,6 +169,15 @@ public final class RedisServer implements AutoCloseable {
             }
         }
         throw new IllegalStateException("redis-server did not answer PING within " + STARTUP_TIMEOUT);
+    }
+
+    private boolean listening() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** True when the server answers PING with PONG (a raw RESP exchange: no client library needed). */
@@ -159,9 +205,12 @@ public final class RedisServer implements AutoCloseable {
         return "127.0.0.1";
     }
 
-    /** {@code redis://127.0.0.1:<port>} */
+    /** {@code redis://127.0.0.1:<port>}, or {@code rediss://:<password>@localhost:<port>} for a secured server. */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        if (tls == null) {
+            return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port;
+        }
+        return "rediss://" + (password == null ? "" : ":" + password + "@") + "localhost:" + port;
     }
 
     public Path binary() {
@@ -180,12 +229,12 @@ public final class RedisServer implements AutoCloseable {
         return "t" + PREFIXES.incrementAndGet() + ":" + hint + ":";
     }
 
-    /** Stops the server (its data is not persisted); {@link #start()} brings it back on the same port. */
+    /** Stops the server; {@link #start()} brings it back on the same port (empty unless {@link #startPersistent}). */
     public synchronized void stop() {
         Processes.terminate(process, STOP_WAIT);
     }
 
-    /** Restarts a server stopped by {@link #stop()} on the same port, empty. */
+    /** Restarts a server stopped by {@link #stop()} on the same port. */
     public synchronized void start() {
         if (process == null || !process.isAlive()) {
             launch();

@@ -26,4 +26,12 @@ public interface BatchHandler {
     default Map<TopicPartition, Long> storedPositions(Collection<TopicPartition> assigned) throws Exception {
         return Map.of();
     }
+
+    /**
+     * Failures of this handler's own resources worth retrying (e.g. Redis unreachable), beyond the
+     * database and Kafka errors the loop recognises itself.
+     */
+    default boolean isTransient(Throwable error) {
+        return false;
+    }
 }

@@ -137,7 +137,7 @@ public final class ConsumerLoop {
         } catch (Exception e) {
             ConsumerRecord<String, String> first = batch.get(0);
             String position = first.topic() + "-" + first.partition() + "@" + first.offset();
-            if (TransientErrors.isTransient(e) || isKafkaRetriable(e)) {
+            if (TransientErrors.isTransient(e) || isKafkaRetriable(e) || handler.isTransient(e)) {
                 LOG.warn("{}: batch from {} ({} records) failed transiently, retrying: {}", settings.name(), position,
                         batch.size(), describe(e));
                 return false;

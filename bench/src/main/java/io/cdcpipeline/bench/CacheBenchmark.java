@@ -1,0 +1,445 @@
+package io.cdcpipeline.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cdcpipeline.cache.CacheInvalidatorService;
+import io.cdcpipeline.cache.KeyRules;
+import io.cdcpipeline.cache.LeasedCache;
+import io.cdcpipeline.capture.CaptureService;
+import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.testkit.EmbeddedInfrastructure;
+import io.cdcpipeline.testkit.TestDatabase;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * cache-invalidator throughput and latency, and what the cache buys a reader.
+ *
+ * <ol>
+ *   <li>Throughput: 500,000 article update events pre-loaded on a change topic, invalidated by
+ *       the service (keys of both images, one pipelined round trip per batch, then the offset
+ *       commit), against a plain consumer deleting each key with its own DEL, measured in the
+ *       same run. Rates are from the first batch to the last commit.</li>
+ *   <li>Latency: capture and cache-invalidator running, a steady 2,000 article updates/s for
+ *       30 s; p50/p99 from each transaction's commit (returned to the writer) to the deletion of
+ *       its {@code article:<id>} key, observed through Redis keyspace notifications. One JVM
+ *       clock stamps both.</li>
+ *   <li>Reads: {@link LeasedCache} hits against a direct PostgreSQL read (prepared statement on
+ *       an open TLS connection) of the same articles, interleaved in blocks.</li>
+ * </ol>
+ */
+final class CacheBenchmark {
+
+    private static final int EVENTS = 500_000;
+    private static final int BASELINE_EVENTS = 50_000;
+    private static final int RATE = 2_000;
+    private static final Duration STEADY = Duration.ofSeconds(30);
+    private static final int LIVE_ARTICLES = 70_000;
+    private static final int READS = 20_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private CacheBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().startAll();
+             RedisClient redis = RedisClient.create(infra.redis().host(), infra.redis().port())) {
+            throughput(infra, redis);
+            TestDatabase db = BenchDatabase.create(infra, "bench_cache");
+            db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'B', 'b');"
+                    + " INSERT INTO app.users (id, org_id, email, username, password_hash)"
+                    + " SELECT g, 1, 'u' || g || '@b.io', 'u' || g, 'h' FROM generate_series(1, 100) g;"
+                    + " INSERT INTO app.articles (id, org_id, author_id, slug, title, summary, status, published_at)"
+                    + " SELECT g, 1, 1 + g % 100, 'a-' || g, 'Article ' || g, repeat('summary ', 20), 'published', now()"
+                    + " FROM generate_series(1, " + LIVE_ARTICLES + ") g");
+            latency(infra, db, redis);
+            reads(db, redis);
+        }
+    }
+
+    // ---- 1. throughput --------------------------------------------------------------------
+
+    private static void throughput(EmbeddedInfrastructure infra, RedisClient redis) throws Exception {
+        String prefix = "cachebench";
+        String topic = prefix + ".app.articles";
+        infra.kafka().topics().create(topic, 3);
+        long load = System.nanoTime();
+        preload(infra.kafka().bootstrapServers(), topic);
+        System.out.printf("pre-loaded %,d change events in %.1f s%n", EVENTS, (System.nanoTime() - load) / 1e9);
+
+        String group = "bench-cache";
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        env.put("REDIS_URL", infra.redis().url());
+        env.put("CACHE_TOPIC_PREFIX", prefix);
+        env.put("CACHE_CONSUMER_GROUP", group);
+        env.put("CACHE_KEY_PREFIX", "tp:");
+        env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        Service service = CacheInvalidatorService.create(env);
+        io.micrometer.core.instrument.MeterRegistry registry = service.resources().stream()
+                .filter(io.cdcpipeline.common.metrics.MetricsServer.class::isInstance)
+                .map(r -> ((io.cdcpipeline.common.metrics.MetricsServer) r).registry()).findFirst().orElseThrow();
+        double ours;
+        double keys;
+        try (ServiceInProcess invalidator = new ServiceInProcess(service);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()))) {
+            long first = 0;
+            while (registry.counter("cache.keys.invalidated").count() == 0) {
+                Thread.sleep(1);
+            }
+            first = System.nanoTime();
+            awaitCommitted(admin, group, topic, EVENTS, Duration.ofMinutes(10));
+            double seconds = (System.nanoTime() - first) / 1e9;
+            ours = EVENTS / seconds;
+            keys = registry.counter("cache.keys.invalidated").count() / seconds;
+        }
+        double baseline = keyByKey(infra.kafka().bootstrapServers(), topic, redis);
+        System.out.printf("  cache-invalidator  %,d events: %,9.0f events/s (%,.0f keys/s)%n", EVENTS, ours, keys);
+        System.out.printf("  DEL per key        %,d events: %,9.0f events/s%n", BASELINE_EVENTS, baseline);
+        System.out.printf("%nRESULT invalidations %,.0f events/s vs one DEL per key %,.0f events/s: ratio %.1f%n", ours, baseline,
+                ours / baseline);
+    }
+
+    /** Article updates as capture publishes them; every fifth one changes the slug. */
+    private static void preload(String bootstrap, String topic) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            long now = System.currentTimeMillis();
+            for (int i = 1; i <= EVENTS; i++) {
+                int id = i % 50_000;
+                String newSlug = i % 5 == 0 ? "a-" + id + "-v" + i : "a-" + id;
+                String value = "{\"before\":{\"id\":" + id + ",\"org_id\":1,\"author_id\":" + (1 + id % 100) + ",\"slug\":\"a-" + id
+                        + "\",\"title\":\"Article " + id + "\",\"status\":\"published\"},"
+                        + "\"after\":{\"id\":" + id + ",\"org_id\":1,\"author_id\":" + (1 + id % 100) + ",\"slug\":\"" + newSlug
+                        + "\",\"title\":\"Article " + id + " v" + i + "\",\"status\":\"published\"},"
+                        + "\"source\":{\"version\":\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"cachebench\",\"ts_ms\":"
+                        + (now + i / 10) + ",\"snapshot\":\"false\",\"db\":\"blog\",\"schema\":\"app\",\"table\":\"articles\","
+                        + "\"txId\":" + (1000 + i / 10) + ",\"lsn\":" + (1_000_000L + i * 100L) + "},\"op\":\"u\",\"ts_ms\":"
+                        + (now + i / 10) + "}";
+                producer.send(new ProducerRecord<>(topic, "{\"id\":" + id + "}", value));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void awaitCommitted(Admin admin, String group, String topic, long events, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        long end = admin.listOffsets(latest).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+        if (end < events) {
+            throw new IllegalStateException("only " + end + " events on " + topic);
+        }
+        while (System.nanoTime() < deadline) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            if (committed.values().stream().mapToLong(o -> o == null ? 0 : o.offset()).sum() >= end) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the invalidator did not commit " + events + " events in " + timeout);
+    }
+
+    /** The baseline: the same parsing and key rules, then one DEL round trip per key. */
+    private static double keyByKey(String bootstrap, String topic, RedisClient redis) throws Exception {
+        KeyRules rules = KeyRules.load(Optional.empty());
+        int done = 0;
+        long start = 0;
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "baseline-" + UUID.randomUUID(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (done < BASELINE_EVENTS) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (start == 0) {
+                        start = System.nanoTime();
+                    }
+                    if (done >= BASELINE_EVENTS) {
+                        break;
+                    }
+                    JsonNode change = JSON.readTree(r.value());
+                    for (String key : rules.keysFor("app.articles", change.get("before"), change.get("after"))) {
+                        redis.del("base:" + key);
+                    }
+                    done++;
+                }
+            }
+        }
+        return done / ((System.nanoTime() - start) / 1e9);
+    }
+
+    // ---- 2. latency -----------------------------------------------------------------------
+
+    private static void latency(EmbeddedInfrastructure infra, TestDatabase db, RedisClient redis) throws Exception {
+        Map<String, String> captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
+        captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        captureEnv.put("CAPTURE_TOPIC_PREFIX", "live");
+        captureEnv.put("CAPTURE_SLOT_NAME", "slot_live");
+        captureEnv.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        // The articles exist before; only the steady updates are measured.
+        captureEnv.put("CAPTURE_SNAPSHOT_MODE", "no-data");
+        captureEnv.put("METRICS_BIND", "127.0.0.1");
+        captureEnv.put("METRICS_PORT", "0");
+        Map<String, String> cacheEnv = new HashMap<>();
+        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        cacheEnv.put("REDIS_URL", infra.redis().url());
+        cacheEnv.put("CACHE_TOPIC_PREFIX", "live");
+        cacheEnv.put("CACHE_CONSUMER_GROUP", "bench-cache-live");
+        cacheEnv.put("CACHE_KEY_PREFIX", "live:");
+        cacheEnv.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        cacheEnv.put("METRICS_BIND", "127.0.0.1");
+        cacheEnv.put("METRICS_PORT", "0");
+
+        // Every deletion of a live key, stamped when Redis tells us (keyspace notifications).
+        redis.configSet("notify-keyspace-events", "Eg");
+        Map<String, Long> deletedAt = new ConcurrentHashMap<>();
+        Map<String, Long> deletedAtMillis = new ConcurrentHashMap<>();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        JedisPubSub listener = new JedisPubSub() {
+            @Override
+            public void onSubscribe(String channel, int count) {
+                subscribed.countDown();
+            }
+
+            @Override
+            public void onMessage(String channel, String key) {
+                if (key.startsWith("live:article:") && Character.isDigit(key.charAt("live:article:".length()))) {
+                    deletedAt.putIfAbsent(key, System.nanoTime());
+                    deletedAtMillis.putIfAbsent(key, System.currentTimeMillis());
+                }
+            }
+        };
+        RedisClient subscriber = RedisClient.create(infra.redis().host(), infra.redis().port());
+        Thread listening = new Thread(() -> subscriber.subscribe(listener, "__keyevent@0__:del"), "keyspace-listener");
+        listening.setDaemon(true);
+        listening.start();
+        subscribed.await(10, TimeUnit.SECONDS);
+
+        Map<String, Long> committedAt = new HashMap<>();
+        try (ServiceInProcess capture = new ServiceInProcess(CaptureService.create(captureEnv));
+             ServiceInProcess invalidator = new ServiceInProcess(CacheInvalidatorService.create(cacheEnv))) {
+            warmUp(db, redis);
+            steadyUpdates(db, redis, committedAt);
+            Thread.sleep(5_000);
+        } finally {
+            listener.unsubscribe();
+            subscriber.close();
+        }
+        long[] latencies = committedAt.entrySet().stream().filter(e -> deletedAt.containsKey(e.getKey()))
+                .mapToLong(e -> deletedAt.get(e.getKey()) - e.getValue()).sorted().toArray();
+        System.out.printf("%nRESULT latency at %,d changes/s for %d s (%,d updates, %,d keys deleted): commit -> key deleted"
+                        + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", RATE, STEADY.toSeconds(), committedAt.size(), latencies.length,
+                percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
+        // The two legs, split at the Kafka record's timestamp (capture's send, wall clock).
+        RecordTimes times = recordTimes(infra.kafka().bootstrapServers(), "live.app.articles");
+        Map<String, Long> onKafka = times.sent();
+        long[] toKafka = committedAt.keySet().stream().filter(onKafka::containsKey)
+                .mapToLong(k -> onKafka.get(k) - times.committed().get(k)).sorted().toArray();
+        long[] toRedis = committedAt.keySet().stream().filter(k -> onKafka.containsKey(k) && deletedAtMillis.containsKey(k))
+                .mapToLong(k -> deletedAtMillis.get(k) - onKafka.get(k)).sorted().toArray();
+        System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", percentile(toKafka, 0.5),
+                percentile(toKafka, 0.99));
+        System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", percentile(toRedis, 0.5),
+                percentile(toRedis, 0.99));
+    }
+
+    /** Per article key: when capture sent its change (record timestamp) and when it was committed ({@code source.ts_ms}). */
+    record RecordTimes(Map<String, Long> sent, Map<String, Long> committed) {
+    }
+
+    private static RecordTimes recordTimes(String bootstrap, String topic) throws Exception {
+        RecordTimes times = new RecordTimes(new HashMap<>(), new HashMap<>());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "latency-" + UUID.randomUUID(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (r.value() != null) {
+                        JsonNode change = JSON.readTree(r.value());
+                        String key = "live:article:" + change.get("after").get("id").asLong();
+                        times.sent().put(key, r.timestamp());
+                        times.committed().put(key, change.get("source").get("ts_ms").asLong());
+                    }
+                }
+            }
+        }
+        return times;
+    }
+
+    /**
+     * Until one change went all the way through: capture streaming, the topic created, and the
+     * invalidator subscribed to it (a pattern subscription sees a new topic at its next metadata
+     * refresh). Only then is the pipeline in the steady state being measured.
+     */
+    private static void warmUp(TestDatabase db, RedisClient redis) throws Exception {
+        String key = "live:article:" + LIVE_ARTICLES;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            redis.set(key, "\"cached\"");
+            db.execute("UPDATE app.articles SET title = title || '.' WHERE id = " + LIVE_ARTICLES);
+            long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < waitUntil) {
+                if (!redis.exists(key)) {
+                    Thread.sleep(2_000);
+                    return;
+                }
+                Thread.sleep(20);
+            }
+        }
+        throw new IllegalStateException("no invalidation went through within 2 minutes");
+    }
+
+    /**
+     * {@link #RATE} article updates per second: every 10 ms the next 20 articles' keys are cached,
+     * then one transaction updates those articles; each key's commit time is when COMMIT returned.
+     */
+    private static void steadyUpdates(TestDatabase db, RedisClient redis, Map<String, Long> committedAt) throws Exception {
+        int perTick = RATE / 100;
+        try (Connection c = db.superuserConnection(); PreparedStatement update = c.prepareStatement(
+                "UPDATE app.articles SET title = title || '.' WHERE id BETWEEN ? AND ?")) {
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            long ticks = STEADY.toMillis() / 10;
+            for (long tick = 0; tick < ticks; tick++) {
+                long due = start + tick * 10_000_000L;
+                // Sleep, not spin: a spinning writer would take one of the machine's two cores.
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                int from = (int) (tick * perTick % (LIVE_ARTICLES - perTick)) + 1;
+                String[] keys = new String[perTick];
+                try (var pipeline = redis.pipelined()) {
+                    for (int i = 0; i < perTick; i++) {
+                        keys[i] = "live:article:" + (from + i);
+                        pipeline.set(keys[i], "\"cached\"");
+                    }
+                    pipeline.sync();
+                }
+                update.setInt(1, from);
+                update.setInt(2, from + perTick - 1);
+                update.executeUpdate();
+                c.commit();
+                long committed = System.nanoTime();
+                for (String key : keys) {
+                    committedAt.put(key, committed);
+                }
+            }
+        }
+    }
+
+    // ---- 3. reads -------------------------------------------------------------------------
+
+    private static void reads(TestDatabase db, RedisClient redis) throws Exception {
+        LeasedCache cache = new LeasedCache(redis, "read:", Duration.ofSeconds(5), true, JSON);
+        try (Connection c = db.superuserConnection(); PreparedStatement select = c.prepareStatement(
+                "SELECT id, slug, title, summary, status FROM app.articles WHERE id = ?")) {
+            LeasedCache.Loader<Article> noLoad = () -> {
+                throw new IllegalStateException("a benchmark read missed the cache");
+            };
+            for (int id = 1; id <= 1_000; id++) {
+                long article = id;
+                cache.get("article:" + id, Article.class, () -> load(select, article), Duration.ofMinutes(10));
+            }
+            long[] fromCache = new long[READS];
+            long[] fromPostgres = new long[READS];
+            int block = 1_000;
+            for (int round = -2; round < READS / block; round++) {
+                // Two warm-up rounds first, then blocks alternate between the two paths.
+                for (int i = 0; i < block; i++) {
+                    long id = 1 + (i * 7919L) % 1_000;
+                    long t0 = System.nanoTime();
+                    Article cached = cache.get("article:" + id, Article.class, noLoad, Duration.ofMinutes(10));
+                    long t1 = System.nanoTime();
+                    Article direct = load(select, id);
+                    long t2 = System.nanoTime();
+                    if (cached.id() != direct.id()) {
+                        throw new IllegalStateException("cache and database disagree on article " + id);
+                    }
+                    if (round >= 0) {
+                        fromCache[round * block + i] = t1 - t0;
+                        fromPostgres[round * block + i] = t2 - t1;
+                    }
+                }
+            }
+            Arrays.sort(fromCache);
+            Arrays.sort(fromPostgres);
+            double cacheMean = Arrays.stream(fromCache).average().orElseThrow() / 1e3;
+            double pgMean = Arrays.stream(fromPostgres).average().orElseThrow() / 1e3;
+            System.out.printf("%n  LeasedCache hit  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", percentile(fromCache, 0.5) / 1e3,
+                    percentile(fromCache, 0.99) / 1e3, cacheMean);
+            System.out.printf("  PostgreSQL read  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", percentile(fromPostgres, 0.5) / 1e3,
+                    percentile(fromPostgres, 0.99) / 1e3, pgMean);
+            System.out.printf("%nRESULT cache hit %.0f us vs direct PostgreSQL read %.0f us (p50): %.1fx faster (%,d reads each)%n",
+                    percentile(fromCache, 0.5) / 1e3, percentile(fromPostgres, 0.5) / 1e3,
+                    (double) percentile(fromPostgres, 0.5) / percentile(fromCache, 0.5), READS);
+        }
+    }
+
+    /** What an application caches for an article page. */
+    record Article(long id, String slug, String title, String summary, String status) {
+    }
+
+    private static Article load(PreparedStatement select, long id) throws Exception {
+        select.setLong(1, id);
+        try (ResultSet rs = select.executeQuery()) {
+            rs.next();
+            return new Article(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
+        }
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+}

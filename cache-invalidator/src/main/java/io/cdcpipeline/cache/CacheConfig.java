@@ -1,0 +1,74 @@
+package io.cdcpipeline.cache;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.cdcpipeline.common.config.Setting;
+import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.kafka.KafkaSettings;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+
+/** Configuration of cache-invalidator. It needs Kafka and Redis, not PostgreSQL. */
+public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfig metrics, String topicPrefix, String consumerGroup,
+                          KeyRules rules, String keyPrefix, Optional<String> publishChannel, short replicationFactor) {
+
+    static final int DEFAULT_METRICS_PORT = 9404;
+
+    public static final Setting<String> CACHE_TOPIC_PREFIX = Setting.string("CACHE_TOPIC_PREFIX",
+            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+    public static final Setting<String> CACHE_CONSUMER_GROUP = Setting.string("CACHE_CONSUMER_GROUP",
+            "Kafka consumer group; instances in one group share the partitions").withDefault("cache-invalidator");
+    public static final Setting<Path> CACHE_RULES_FILE = Setting.readableFile("CACHE_RULES_FILE",
+            "JSON key rules (table → key templates); unset: the built-in rules");
+    public static final Setting<String> CACHE_KEY_PREFIX = Setting.string("CACHE_KEY_PREFIX",
+            "prefix of every cache key (shared with the applications' LeasedCache)");
+    public static final Setting<String> CACHE_PUBLISH_CHANNEL = Setting.string("CACHE_PUBLISH_CHANNEL",
+            "Redis channel on which invalidated keys are published for in-process near caches; unset: none");
+    public static final Setting<Integer> CACHE_TOPIC_REPLICATION_FACTOR = Setting.integer("CACHE_TOPIC_REPLICATION_FACTOR",
+            "replication factor of the dead-letter topic").withDefault("3").between(1, 10);
+
+    public static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
+        all.addAll(RedisSettings.SETTINGS);
+        all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
+        all.addAll(List.of(CACHE_TOPIC_PREFIX, CACHE_CONSUMER_GROUP, CACHE_RULES_FILE, CACHE_KEY_PREFIX, CACHE_PUBLISH_CHANNEL,
+                CACHE_TOPIC_REPLICATION_FACTOR));
+        return all;
+    }
+
+    public static CacheConfig from(Map<String, String> env) {
+        Settings s = new Settings(env);
+        KafkaSettings kafka = KafkaSettings.read(s);
+        RedisSettings redis = RedisSettings.read(s);
+        MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
+        Optional<Path> rulesFile = s.optional(CACHE_RULES_FILE);
+        KeyRules rules = null;
+        // An unreadable path is already a problem of its own; otherwise the file or the built-in rules.
+        if (s.raw(CACHE_RULES_FILE.name()) == null || rulesFile.isPresent()) {
+            try {
+                rules = KeyRules.load(rulesFile);
+            } catch (KeyRules.InvalidRulesException e) {
+                s.problem(CACHE_RULES_FILE.name() + " " + e.getMessage());
+            }
+        }
+        Integer rf = s.required(CACHE_TOPIC_REPLICATION_FACTOR);
+        CacheConfig config = new CacheConfig(kafka, redis, metrics, s.required(CACHE_TOPIC_PREFIX), s.required(CACHE_CONSUMER_GROUP),
+                rules, s.optional(CACHE_KEY_PREFIX).orElse(""), s.optional(CACHE_PUBLISH_CHANNEL), (short) (rf == null ? 1 : rf));
+        s.validate("cache-invalidator");
+        return config;
+    }
+
+    /** The change topics of the tables that have rules. */
+    public Pattern topics() {
+        return topics(topicPrefix, rules);
+    }
+
+    static Pattern topics(String topicPrefix, KeyRules rules) {
+        List<String> tables = rules.tables().stream().map(t -> Pattern.quote(t.substring(t.indexOf('.') + 1))).toList();
+        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.app\\.(?:" + String.join("|", tables) + ")");
+    }
+}

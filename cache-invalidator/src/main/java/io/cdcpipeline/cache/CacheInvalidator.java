@@ -1,0 +1,128 @@
+package io.cdcpipeline.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.cdcpipeline.common.kafka.BatchHandler;
+import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * For each batch of changes: the keys the rules derive from every before and after image, deleted
+ * together with their leases in one pipeline; then (the consumer loop) the offsets are committed.
+ * Redis unreachable → the batch is retried with backoff and nothing is committed, so no
+ * invalidation is lost. A record that is not a change envelope goes to the dead-letter topic.
+ */
+final class CacheInvalidator implements BatchHandler {
+
+    private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY",
+            "CLUSTERDOWN");
+
+    private final RedisClient redis;
+    private final KeyRules rules;
+    private final String keyPrefix;
+    private final Optional<String> channel;
+    private final DeadLetterQueue deadLetters;
+    private final ObjectMapper json = new ObjectMapper();
+    private final Counter keysInvalidated;
+    private final Counter redisErrors;
+    private final Timer lag;
+    private final Set<String> deadLettered = new HashSet<>();
+
+    CacheInvalidator(RedisClient redis, KeyRules rules, String keyPrefix, Optional<String> channel, DeadLetterQueue deadLetters,
+                     MeterRegistry registry) {
+        this.redis = redis;
+        this.rules = rules;
+        this.keyPrefix = keyPrefix;
+        this.channel = channel;
+        this.deadLetters = deadLetters;
+        this.keysInvalidated = Counter.builder("cache.keys.invalidated").description("cache keys deleted (with their leases)")
+                .register(registry);
+        this.redisErrors = Counter.builder("cache.redis.errors").description("batches Redis could not take").register(registry);
+        this.lag = Timer.builder("cache.invalidation.lag").description("source commit to keys deleted")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    @Override
+    public void handle(List<ConsumerRecord<String, String>> batch) throws Exception {
+        Set<String> keys = new LinkedHashSet<>();
+        List<Long> commitTimes = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : batch) {
+            if (record.value() == null) {
+                continue;
+            }
+            try {
+                JsonNode change = json.readTree(record.value());
+                JsonNode source = change.get("source");
+                String table = source.get("schema").asText() + "." + source.get("table").asText();
+                keys.addAll(rules.keysFor(table, nullable(change.get("before")), nullable(change.get("after"))));
+                commitTimes.add(source.get("ts_ms").asLong());
+            } catch (Exception e) {
+                String id = record.topic() + "-" + record.partition() + "@" + record.offset();
+                if (deadLettered.add(id)) {
+                    deadLetters.send(record, new IllegalArgumentException("not a change envelope: " + e.getMessage(), e));
+                }
+            }
+        }
+        if (!keys.isEmpty()) {
+            try {
+                delete(keys);
+            } catch (RuntimeException e) {
+                redisErrors.increment();
+                throw e;
+            }
+        }
+        deadLettered.clear();
+        keysInvalidated.increment(keys.size());
+        long now = System.currentTimeMillis();
+        commitTimes.forEach(t -> lag.record(Duration.ofMillis(Math.max(0, now - t))));
+    }
+
+    private void delete(Set<String> keys) {
+        try (AbstractPipeline pipeline = redis.pipelined()) {
+            for (String key : keys) {
+                pipeline.del(keyPrefix + key, keyPrefix + key + LeasedCache.LEASE_SUFFIX);
+            }
+            channel.ifPresent(c -> keys.forEach(key -> pipeline.publish(c, keyPrefix + key)));
+            pipeline.sync();
+        }
+    }
+
+    private static JsonNode nullable(JsonNode node) {
+        return node == null || node.isNull() ? null : node;
+    }
+
+    /**
+     * Redis unreachable, or reachable but not serving yet: still loading its data after a restart,
+     * busy with a script, or a replica during a failover. All of them pass; retry the batch.
+     */
+    @Override
+    public boolean isTransient(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof JedisConnectionException) {
+                return true;
+            }
+            if (t instanceof JedisDataException && t.getMessage() != null
+                    && TRANSIENT_REPLIES.stream().anyMatch(t.getMessage()::startsWith)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,104 @@
+package io.cdcpipeline.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * A read-through cache over Redis that never stores a value older than a committed change.
+ *
+ * <p>The classic race: a reader loads a row, a writer commits a new version, the invalidation
+ * deletes the key, and then the reader stores what it loaded — stale until its TTL. Here a reader
+ * that misses first takes a <em>lease</em> on the key (a random token, {@code SET NX PX}), loads,
+ * and stores only if its lease is still the key's lease (one atomic Lua script). The invalidator
+ * deletes the value <em>and</em> the lease, so a load that started before the change can never be
+ * stored after it. Readers that find someone else's lease load without storing. The TTL is only a
+ * backstop.
+ *
+ * <p>Values are JSON. Keys are {@code <prefix><key>}; a key's lease is {@code <prefix><key>#lease}.
+ * Thread-safe (the Redis client is pooled).
+ */
+public final class LeasedCache {
+
+    static final String LEASE_SUFFIX = "#lease";
+
+    /** Stores ARGV[2] with TTL ARGV[3] ms at KEYS[1] only while KEYS[2] (the lease) still holds ARGV[1]. */
+    private static final String STORE_IF_LEASED = """
+            if redis.call('GET', KEYS[2]) == ARGV[1] then
+              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+              redis.call('DEL', KEYS[2])
+              return 1
+            end
+            return 0
+            """;
+
+    /** Loads a value on a miss; may return null (nothing cached then). */
+    @FunctionalInterface
+    public interface Loader<T> {
+        T load() throws Exception;
+    }
+
+    private final RedisClient redis;
+    private final String prefix;
+    private final Duration leaseTtl;
+    private final boolean leases;
+    private final ObjectMapper json;
+
+    /**
+     * @param leases  false stores unconditionally: the classic race is open (for demonstration only)
+     */
+    public LeasedCache(RedisClient redis, String prefix, Duration leaseTtl, boolean leases, ObjectMapper json) {
+        this.redis = redis;
+        this.prefix = prefix;
+        this.leaseTtl = leaseTtl;
+        this.leases = leases;
+        this.json = json;
+    }
+
+    public <T> T get(String key, Class<T> type, Loader<T> loader, Duration ttl) throws Exception {
+        return get(key, json.constructType(type), loader, ttl);
+    }
+
+    public <T> T get(String key, JavaType type, Loader<T> loader, Duration ttl) throws Exception {
+        String cacheKey = prefix + key;
+        String cached = redis.get(cacheKey);
+        if (cached != null) {
+            return json.readValue(cached, type);
+        }
+        String token = UUID.randomUUID().toString();
+        boolean leased = !leases
+                || "OK".equals(redis.set(cacheKey + LEASE_SUFFIX, token, SetParams.setParams().nx().px(leaseTtl.toMillis())));
+        T value = loader.load();
+        if (value != null && leased) {
+            String text = serialize(value);
+            if (leases) {
+                redis.eval(STORE_IF_LEASED, List.of(cacheKey, cacheKey + LEASE_SUFFIX), List.of(token, text,
+                        Long.toString(ttl.toMillis())));
+            } else {
+                redis.set(cacheKey, text, SetParams.setParams().px(ttl.toMillis()));
+            }
+        }
+        return value;
+    }
+
+    /** What an application may call after its own write; the invalidator does the same from the change stream. */
+    public void invalidate(String key) {
+        redis.del(prefix + key, prefix + key + LEASE_SUFFIX);
+    }
+
+    private String serialize(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.cdcpipeline.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+class KeyRulesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final KeyRules defaults = KeyRules.load(Optional.empty());
+
+    private static JsonNode row(String json) throws Exception {
+        return JSON.readTree(json);
+    }
+
+    @Test
+    void shouldInvalidateTheOldAndTheNewSlugWhenASlugChanges() throws Exception {
+        JsonNode before = row("{\"id\":5,\"slug\":\"old\",\"author_id\":2,\"org_id\":1}");
+        JsonNode after = row("{\"id\":5,\"slug\":\"new\",\"author_id\":3,\"org_id\":1}");
+
+        assertThat(defaults.keysFor("app.articles", before, after)).containsExactlyInAnyOrder("article:5", "article:slug:old",
+                "article:slug:new", "author:2:articles", "author:3:articles", "articles:org:1");
+    }
+
+    @Test
+    void shouldUseWhicheverImageExistsForInsertsAndDeletes() throws Exception {
+        assertThat(defaults.keysFor("app.tags", null, row("{\"id\":1,\"org_id\":4,\"slug\":\"s\"}")))
+                .containsExactlyInAnyOrder("tag:1", "tag:slug:4:s", "tags:all:4");
+        assertThat(defaults.keysFor("app.user_preferences", row("{\"user_id\":9}"), null)).containsExactly("user:9:preferences");
+        assertThat(defaults.keysFor("app.comments", null, row("{\"id\":1}"))).as("no rule, no keys").isEmpty();
+    }
+
+    @Test
+    void shouldSkipATemplateWhoseColumnIsNull() throws Exception {
+        assertThat(defaults.keysFor("app.users", null, row("{\"id\":3,\"email\":null}"))).containsExactly("user:3");
+    }
+
+    @Test
+    void shouldNameEveryBadRule() {
+        String bad = "{\"app.nope\": [\"x:{id}\"], \"app.articles\": [\"article:{id}\", \"article:{titel}\"]}";
+        assertThatThrownBy(() -> KeyRules.parse(new ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)), "rules.json"))
+                .isInstanceOf(KeyRules.InvalidRulesException.class)
+                .hasMessageContaining("rules.json")
+                .hasMessageContaining("unknown table 'app.nope'")
+                .hasMessageContaining("rule 'article:{titel}' of app.articles uses unknown column 'titel'");
+        assertThatThrownBy(() -> KeyRules.parse(new ByteArrayInputStream("[1".getBytes(StandardCharsets.UTF_8)), "rules.json"))
+                .hasMessageContaining("not valid JSON");
+    }
+}
