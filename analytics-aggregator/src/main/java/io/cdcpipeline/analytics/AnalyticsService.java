@@ -28,6 +28,7 @@ import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.common.service.ServiceRunner;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
 /**
@@ -47,6 +48,21 @@ public final class AnalyticsService {
     }
 
     /** The running service, wired exactly as in production (the launcher and tests use this too). */
+    /** Sum of records-lag over the stream threads' main consumers (not the restore consumers); NaN values are partitions not fetched yet. */
+    static double topologyLag(KafkaStreams streams) {
+        double total = 0;
+        for (var e : streams.metrics().entrySet()) {
+            var name = e.getKey();
+            String client = name.tags().getOrDefault("client-id", "");
+            if ("records-lag".equals(name.name()) && "consumer-fetch-manager-metrics".equals(name.group()) && client.endsWith("-consumer")
+                    && !client.endsWith("-restore-consumer") && e.getValue().metricValue() instanceof Number n
+                    && Double.isFinite(n.doubleValue())) {
+                total += n.doubleValue();
+            }
+        }
+        return total;
+    }
+
     public static Service create(Map<String, String> env) throws Exception {
         AnalyticsConfig config = AnalyticsConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "analytics-aggregator");
@@ -59,6 +75,10 @@ public final class AnalyticsService {
                 streamsProperties(config));
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
+        // The topology's own consumer lag under the name every consumer service uses, so one alert covers all.
+        Gauge.builder("consumer.lag.records", streams, AnalyticsService::topologyLag).tag("consumer", "analytics-topology")
+                .description("records on the assigned partitions not yet consumed (the consumer's own view)").strongReference(true)
+                .register(metrics.registry());
 
         Counter upserted = Counter.builder("analytics.rows.upserted").description("article_daily_stats rows written")
                 .register(metrics.registry());

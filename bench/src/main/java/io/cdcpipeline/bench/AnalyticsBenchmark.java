@@ -1,5 +1,6 @@
 package io.cdcpipeline.bench;
 
+import io.cdcpipeline.common.service.ServiceThread;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -66,7 +67,7 @@ final class AnalyticsBenchmark {
             env.put("METRICS_PORT", "0");
             long firstCounts = 0;
             long done;
-            try (ServiceInProcess service = new ServiceInProcess(AnalyticsService.create(env))) {
+            try (ServiceThread service = new ServiceThread("analytics-aggregator", AnalyticsService.create(env))) {
                 while (true) {
                     long counted = query(db, "SELECT coalesce(sum(views), 0) FROM analytics.article_daily_stats");
                     long now = System.nanoTime();

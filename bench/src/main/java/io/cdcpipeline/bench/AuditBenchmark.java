@@ -1,5 +1,6 @@
 package io.cdcpipeline.bench;
 
+import io.cdcpipeline.common.service.ServiceThread;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -69,7 +70,7 @@ final class AuditBenchmark {
             System.out.printf("pre-loaded %,d change events in %.1f s%n", EVENTS, (System.nanoTime() - loadStart) / 1e9);
 
             Map<String, String> env = sinkEnv(infra, db, prefix, "bench-audit");
-            try (ServiceInProcess sink = new ServiceInProcess(AuditSinkService.create(env))) {
+            try (ServiceThread sink = new ServiceThread("audit-sink", AuditSinkService.create(env))) {
                 awaitRows(db, EVENTS, Duration.ofMinutes(10));
             }
             double ours = rowsPerSecond(db);
@@ -206,8 +207,8 @@ final class AuditBenchmark {
         captureEnv.put("METRICS_BIND", "127.0.0.1");
         captureEnv.put("METRICS_PORT", "0");
         db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'live', 'live') ON CONFLICT DO NOTHING");
-        try (ServiceInProcess capture = new ServiceInProcess(CaptureService.create(captureEnv));
-             ServiceInProcess sink = new ServiceInProcess(AuditSinkService.create(sinkEnv(infra, db, "live", "bench-live")))) {
+        try (ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(captureEnv));
+             ServiceThread sink = new ServiceThread("audit-sink", AuditSinkService.create(sinkEnv(infra, db, "live", "bench-live")))) {
             Thread.sleep(10_000);
             Instant from = Instant.now();
             int changes = steadyWorkload(db);

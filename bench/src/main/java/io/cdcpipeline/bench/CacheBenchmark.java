@@ -1,5 +1,6 @@
 package io.cdcpipeline.bench;
 
+import io.cdcpipeline.common.service.ServiceThread;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,7 +114,7 @@ final class CacheBenchmark {
                 .map(r -> ((io.cdcpipeline.common.metrics.MetricsServer) r).registry()).findFirst().orElseThrow();
         double ours;
         double keys;
-        try (ServiceInProcess invalidator = new ServiceInProcess(service);
+        try (ServiceThread invalidator = new ServiceThread("cache-invalidator", service);
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()))) {
             long first = 0;
             while (registry.counter("cache.keys.invalidated").count() == 0) {
@@ -260,8 +261,8 @@ final class CacheBenchmark {
         subscribed.await(10, TimeUnit.SECONDS);
 
         Map<String, Long> committedAt = new HashMap<>();
-        try (ServiceInProcess capture = new ServiceInProcess(CaptureService.create(captureEnv));
-             ServiceInProcess invalidator = new ServiceInProcess(CacheInvalidatorService.create(cacheEnv))) {
+        try (ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(captureEnv));
+             ServiceThread invalidator = new ServiceThread("cache-invalidator", CacheInvalidatorService.create(cacheEnv))) {
             warmUp(db, redis);
             steadyUpdates(db, redis, committedAt);
             Thread.sleep(5_000);

@@ -10,10 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -25,8 +21,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 
 import io.cdcpipeline.capture.CaptureFixture;
-import io.cdcpipeline.common.metrics.MetricsServer;
-import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.RedisServer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,42 +67,21 @@ final class CacheFixture implements AutoCloseable {
     }
 
     /** A cache-invalidator in this JVM, wired by the production factory. */
-    final class Invalidator implements AutoCloseable {
-        final Service service;
-        private final ExecutorService thread = Executors.newSingleThreadExecutor();
-        private final Future<?> running;
-        private boolean closed;
+    static final class Invalidator implements AutoCloseable {
+        private final ServiceThread service;
 
         Invalidator(Map<String, String> env) {
-            service = CacheInvalidatorService.create(env);
-            running = thread.submit(() -> {
-                service.run().run();
-                return null;
-            });
+            service = new ServiceThread("cache-invalidator", CacheInvalidatorService.create(env));
         }
 
         /** The service's own metrics (what its /metrics endpoint exports). */
         MeterRegistry registry() {
-            return service.resources().stream().filter(MetricsServer.class::isInstance).map(r -> ((MetricsServer) r).registry())
-                    .findFirst().orElseThrow();
+            return service.registry();
         }
 
         @Override
-        public void close() throws Exception {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            service.stop().run();
-            try {
-                running.get(60, TimeUnit.SECONDS);
-            } finally {
-                thread.shutdownNow();
-                List<AutoCloseable> resources = service.resources();
-                for (int i = resources.size() - 1; i >= 0; i--) {
-                    resources.get(i).close();
-                }
-            }
+        public void close() {
+            service.close();
         }
     }
 

@@ -13,6 +13,8 @@ import io.cdcpipeline.common.config.SettingsReference;
 import io.cdcpipeline.common.db.DatabaseConfig;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 import io.cdcpipeline.schema.SchemaConfig;
+import io.cdcpipeline.schema.maintenance.MaintenanceConfig;
+import io.cdcpipeline.schema.monitor.MonitorConfig;
 
 /**
  * The README's configuration reference, generated from the {@code Setting} declarations of every
@@ -41,6 +43,10 @@ public final class ConfigurationReference {
                         AnalyticsConfig.settings().stream().filter(s -> s.name().startsWith("ANALYTICS_")).toList())
                 .group("cache-invalidator (also KAFKA_BOOTSTRAP_SERVERS, METRICS_*; no database)",
                         CacheConfig.settings().stream().filter(s -> s.name().startsWith("REDIS_") || s.name().startsWith("CACHE_")).toList())
+                .group("schema monitor (also DB_*, METRICS_* with default port 9405; DB_USER=monitor_user)",
+                        MonitorConfig.settings().stream().filter(s -> s.name().startsWith("MONITOR_")).toList())
+                .group("schema maintain (also the schema tool's DB_* connection, METRICS_* with default port 9406)",
+                        MaintenanceConfig.settings().stream().filter(s -> s.name().startsWith("MAINTAIN_")).toList())
                 .markdown();
     }
 

@@ -30,10 +30,13 @@ import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.common.db.Database;
 import io.cdcpipeline.common.db.DatabaseConfig;
 import io.cdcpipeline.common.db.Priority;
+import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
 import io.cdcpipeline.schema.VerificationReport;
+import io.cdcpipeline.schema.maintenance.MaintenanceService;
+import io.cdcpipeline.schema.monitor.MonitorService;
 import io.cdcpipeline.testkit.CertificateFiles;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.PostgresServer;
@@ -55,7 +58,7 @@ public final class LocalPipeline implements AutoCloseable {
     private final TestDatabase database;
     private final Map<Role, String> passwords;
     private final Path passwordFile;
-    private final java.util.List<EmbeddedService> services = new java.util.ArrayList<>();
+    private final java.util.List<ServiceThread> services = new java.util.ArrayList<>();
     private final java.util.List<AutoCloseable> demo = new java.util.ArrayList<>();
 
     private LocalPipeline(EmbeddedInfrastructure infrastructure, TestDatabase database, Map<Role, String> passwords, Path passwordFile) {
@@ -147,22 +150,34 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** Every service, started through the same factory its own main uses. */
     private void startServices() throws Exception {
-        EmbeddedService capture = new EmbeddedService("cdc-capture", CaptureService.create(serviceEnv(Role.CDC_USER)));
+        ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(serviceEnv(Role.CDC_USER)));
         services.add(capture);
         awaitReady("cdc-capture", capture::ready);
-        EmbeddedService audit = new EmbeddedService("audit-sink", AuditSinkService.create(serviceEnv(Role.AUDIT_USER)));
+        ServiceThread audit = new ServiceThread("audit-sink", AuditSinkService.create(serviceEnv(Role.AUDIT_USER)));
         services.add(audit);
-        EmbeddedService analytics = new EmbeddedService("analytics-aggregator",
+        ServiceThread analytics = new ServiceThread("analytics-aggregator",
                 AnalyticsService.create(serviceEnv(Role.ANALYTICS_USER)));
         services.add(analytics);
         // cache-invalidator needs no database: Kafka and Redis only.
         Map<String, String> cacheEnv = new HashMap<>(serviceEnv(Role.APP_USER));
         cacheEnv.keySet().removeIf(name -> name.startsWith("DB_"));
-        EmbeddedService cache = new EmbeddedService("cache-invalidator", CacheInvalidatorService.create(cacheEnv));
+        ServiceThread cache = new ServiceThread("cache-invalidator", CacheInvalidatorService.create(cacheEnv));
         services.add(cache);
+        // The database exporter, as monitor_user (pg_monitor, no application data).
+        Map<String, String> monitorEnv = serviceEnv(Role.MONITOR_USER);
+        monitorEnv.put("MONITOR_INTERVAL", "5000");
+        ServiceThread monitor = new ServiceThread("db-monitor", MonitorService.create(monitorEnv));
+        services.add(monitor);
+        // Maintenance as an operator would schedule it, with the migration credentials (it needs table ownership).
+        Map<String, String> maintainEnv = new HashMap<>(database.superuserEnv());
+        maintainEnv.put("METRICS_BIND", "127.0.0.1");
+        maintainEnv.put("METRICS_PORT", "0");
+        ServiceThread maintain = new ServiceThread("db-maintain", MaintenanceService.create(maintainEnv, Duration.ofMinutes(10)));
+        services.add(maintain);
         awaitReady("audit-sink", audit::ready);
         awaitReady("analytics-aggregator", analytics::ready);
         awaitReady("cache-invalidator", cache::ready);
+        awaitReady("db-monitor", monitor::ready);
     }
 
     /**
@@ -227,8 +242,8 @@ public final class LocalPipeline implements AutoCloseable {
                 + " sslcert=" + superuser.certificate() + " sslkey=" + superuser.privateKey() + "\"");
         endpoints.put("Kafka bootstrap", infrastructure.kafka().bootstrapServers());
         endpoints.put("Redis URL", infrastructure.redis().url());
-        for (EmbeddedService service : services) {
-            endpoints.put(service.name + " metrics", service.metricsUrl());
+        for (ServiceThread service : services) {
+            endpoints.put(service.name() + " metrics", "http://127.0.0.1:" + service.metrics().port() + "/metrics");
         }
         return endpoints;
     }

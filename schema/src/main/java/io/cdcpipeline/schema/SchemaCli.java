@@ -1,25 +1,35 @@
 package io.cdcpipeline.schema;
 
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.cdcpipeline.common.config.ConfigurationException;
+import io.cdcpipeline.common.service.ServiceRunner;
+import io.cdcpipeline.schema.maintenance.MaintenanceConfig;
+import io.cdcpipeline.schema.maintenance.MaintenanceReport;
+import io.cdcpipeline.schema.maintenance.MaintenanceService;
+import io.cdcpipeline.schema.maintenance.Maintainer;
+import io.cdcpipeline.schema.monitor.MonitorService;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
- * {@code schema migrate | rollback | verify | status | partitions ensure}. Connection settings
+ * {@code schema migrate | rollback | verify | status | partitions ensure | monitor | maintain}. Connection settings
  * come from the {@code DB_*} environment variables. Exit codes: 0 ok, 1 failed (the message says
  * why), 2 usage or configuration error.
  */
 @Command(name = "schema", mixinStandardHelpOptions = true,
         description = "Versioned migrations with rollback and verification for the cdc-pipeline database.",
         subcommands = {SchemaCli.Migrate.class, SchemaCli.Rollback.class, SchemaCli.Verify.class, SchemaCli.Status.class,
-                SchemaCli.Partitions.class})
+                SchemaCli.Partitions.class, SchemaCli.Monitor.class, SchemaCli.Maintain.class})
 public final class SchemaCli {
 
     static final int OK = 0;
@@ -83,7 +93,7 @@ public final class SchemaCli {
 
     @Command(name = "migrate", description = "Apply pending changesets (up to --to TAG), then verify.")
     static final class Migrate extends EnvAware implements Callable<Integer> {
-        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3)")
+        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3, v4)")
         String tag;
 
         @Override
@@ -100,7 +110,7 @@ public final class SchemaCli {
         Target target;
 
         static final class Target {
-            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1, v2, v3)")
+            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1, v2, v3, v4)")
             String tag;
 
             @Option(names = "--count", paramLabel = "N", required = true, description = "number of changesets to undo")
@@ -163,6 +173,56 @@ public final class SchemaCli {
                 out().println(actions.isEmpty() ? "partitions up to date" : actions.size() + " partition actions");
                 return OK;
             }
+        }
+    }
+
+    @Command(name = "monitor", description = "Serve database metrics on /metrics (connect as monitor_user);"
+            + " --once prints one collection and exits.")
+    static final class Monitor extends EnvAware implements Callable<Integer> {
+        @Option(names = "--once", description = "collect once, print the metrics, exit")
+        boolean once;
+
+        @Override
+        public Integer call() throws Exception {
+            if (once) {
+                MonitorService.Collection collection = MonitorService.collectOnce(env);
+                out().print(collection.metrics());
+                return collection.complete() ? OK : FAILED;
+            }
+            return ServiceRunner.runUntilStopped("db-monitor", MonitorService::create, env);
+        }
+    }
+
+    @Command(name = "maintain", description = "ANALYZE, VACUUM and REINDEX CONCURRENTLY what is due, rebuild INVALID indexes,"
+            + " ensure partitions; once, or --every DURATION (e.g. 30m, 6h, 1d) with metrics on /metrics.")
+    static final class Maintain extends EnvAware implements Callable<Integer> {
+        @Option(names = "--every", paramLabel = "DURATION", description = "run now and then every DURATION (s, m, h or d suffix)")
+        String every;
+
+        @Override
+        public Integer call() throws Exception {
+            if (every != null) {
+                Duration interval = parseDuration(every);
+                return ServiceRunner.runUntilStopped("db-maintain", e -> MaintenanceService.create(e, interval), env);
+            }
+            MaintenanceReport report = new Maintainer(MaintenanceConfig.from(env), SchemaConfig.from(env), new SimpleMeterRegistry())
+                    .runOnce();
+            out().println(report);
+            return report.ok() ? OK : FAILED;
+        }
+
+        private Duration parseDuration(String text) {
+            Matcher m = Pattern.compile("([0-9]{1,9})([smhd])").matcher(text.trim());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--every expects a positive duration such as 30m, 6h or 1d");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
         }
     }
 }

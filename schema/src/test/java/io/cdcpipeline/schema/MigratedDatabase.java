@@ -13,20 +13,20 @@ import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.TestDatabase;
 
 /** A fresh database on the shared test server, migrated by the production {@link Migrator}. */
-final class MigratedDatabase {
+public final class MigratedDatabase {
 
     /** Passwords for the service roles. Roles are cluster-wide: every test class sets the same ones. */
-    static final String PASSWORD = "test-only-password";
+    public static final String PASSWORD = "test-only-password";
 
-    final TestDatabase db;
-    final Map<String, String> env;
+    public final TestDatabase db;
+    public final Map<String, String> env;
 
     private MigratedDatabase(TestDatabase db, Map<String, String> env) {
         this.db = db;
         this.env = env;
     }
 
-    static MigratedDatabase create(String hint) throws SQLException {
+    public static MigratedDatabase create(String hint) throws SQLException {
         MigratedDatabase m = empty(hint);
         VerificationReport report = m.migrator().migrate(Optional.empty());
         if (!report.ok()) {
@@ -35,12 +35,12 @@ final class MigratedDatabase {
         return m;
     }
 
-    static MigratedDatabase empty(String hint) {
+    public static MigratedDatabase empty(String hint) {
         TestDatabase db = EmbeddedInfrastructure.shared().postgres().createDatabase(hint);
         return new MigratedDatabase(db, envFor(db));
     }
 
-    static Map<String, String> envFor(TestDatabase db) {
+    public static Map<String, String> envFor(TestDatabase db) {
         Map<String, String> env = new HashMap<>(db.superuserEnv());
         for (Role role : Role.values()) {
             if (role != Role.CDC_USER) {
@@ -51,30 +51,30 @@ final class MigratedDatabase {
         return env;
     }
 
-    Migrator migrator() {
+    public Migrator migrator() {
         return new Migrator(SchemaConfig.from(env));
     }
 
     /** A connection as {@code role}: SCRAM password over verify-full TLS, or the certificate for cdc_user. */
-    Connection connectAs(Role role) throws SQLException {
+    public Connection connectAs(Role role) throws SQLException {
         if (role == Role.CDC_USER) {
             return DriverManager.getConnection(db.jdbcUrlWithClientCertificate(role.roleName()));
         }
         return DriverManager.getConnection(db.jdbcUrl(), role.roleName(), PASSWORD);
     }
 
-    Connection superuser() throws SQLException {
+    public Connection superuser() throws SQLException {
         return db.superuserConnection();
     }
 
-    long queryLong(String sql) throws SQLException {
+    public long queryLong(String sql) throws SQLException {
         try (Connection c = superuser(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
     }
 
-    java.util.List<String> queryStrings(String sql) throws SQLException {
+    public java.util.List<String> queryStrings(String sql) throws SQLException {
         java.util.List<String> rows = new java.util.ArrayList<>();
         try (Connection c = superuser(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
@@ -84,7 +84,7 @@ final class MigratedDatabase {
         return rows;
     }
 
-    void execute(String sql) {
+    public void execute(String sql) {
         db.execute(sql);
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.db.TransientErrors;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -56,6 +58,7 @@ public final class ConsumerLoop {
     private final BatchHandler handler;
     private final Timer batchLatency;
     private final DistributionSummary batchSize;
+    private final AtomicLong lag = new AtomicLong();
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, String> consumer;
 
@@ -66,6 +69,10 @@ public final class ConsumerLoop {
         this.batchLatency = Timer.builder(prefix + ".batch.latency").description("time to apply one batch durably")
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("records per batch").register(registry);
+        // One name for every consumer service (the service tag tells them apart), so one alert covers all.
+        Gauge.builder("consumer.lag.records", lag, AtomicLong::get).tag("consumer", settings.name())
+                .description("records on the assigned partitions not yet consumed (the consumer's own view)").strongReference(true)
+                .register(registry);
     }
 
     public void run() throws Exception {
@@ -94,6 +101,7 @@ public final class ConsumerLoop {
                 } catch (WakeupException e) {
                     break;
                 }
+                lag.set(currentLag(c));
                 if (polled.isEmpty()) {
                     continue;
                 }
@@ -121,6 +129,14 @@ public final class ConsumerLoop {
         } finally {
             consumer = null;
         }
+    }
+
+    private static long currentLag(KafkaConsumer<String, String> c) {
+        long total = 0;
+        for (TopicPartition tp : c.assignment()) {
+            total += c.currentLag(tp).orElse(0);
+        }
+        return total;
     }
 
     /** True when the batch is durable; false to retry it; throws when it can never succeed. */

@@ -111,7 +111,16 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     private void metrics(HttpExchange exchange) throws IOException {
-        respond(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8");
+        String text;
+        try {
+            text = registry.scrape();
+        } catch (RuntimeException e) {
+            // Without this the JDK server drops the connection silently and Prometheus sees only "EOF".
+            LOG.error("cannot render /metrics: {}", e.toString(), e);
+            respond(exchange, 500, "cannot render metrics: " + e + "\n", "text/plain; charset=utf-8");
+            return;
+        }
+        respond(exchange, 200, text, "text/plain; version=0.0.4; charset=utf-8");
     }
 
     private void ready(HttpExchange exchange) throws IOException {

@@ -38,6 +38,11 @@ public final class ServiceRunner {
         System.exit(runUntilStopped(name, factory, System.getenv(), true));
     }
 
+    /** Like {@link #run} with the given environment, returning the exit code instead of exiting (for CLIs). */
+    public static int runUntilStopped(String name, Factory factory, Map<String, String> env) {
+        return runUntilStopped(name, factory, env, true);
+    }
+
     /** Runs the service to its end; returns the exit code. {@code hook}: stop on SIGTERM. */
     static int runUntilStopped(String name, Factory factory, Map<String, String> env, boolean hook) {
         Service service;
