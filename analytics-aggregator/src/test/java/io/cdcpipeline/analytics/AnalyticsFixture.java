@@ -12,13 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import io.cdcpipeline.capture.CaptureFixture;
-import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.schema.Role;
 
 /** Capture plus analytics-aggregator instances on one test database, and brute-force answers to compare with. */
@@ -27,7 +23,7 @@ final class AnalyticsFixture implements AutoCloseable {
     final CaptureFixture capture;
     final CaptureFixture.InProcess captureRunner;
     final String applicationId = "analytics-" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Instance> instances = new ArrayList<>();
+    private final List<ServiceThread> instances = new ArrayList<>();
 
     private AnalyticsFixture(CaptureFixture capture, CaptureFixture.InProcess captureRunner) {
         this.capture = capture;
@@ -53,42 +49,9 @@ final class AnalyticsFixture implements AutoCloseable {
         return env;
     }
 
-    /** An analytics-aggregator in this JVM, wired by the production factory. */
-    final class Instance implements AutoCloseable {
-        final Service service;
-        private final ExecutorService thread = Executors.newSingleThreadExecutor();
-        private final Future<?> running;
-        private boolean closed;
-
-        Instance(Map<String, String> env) throws Exception {
-            service = AnalyticsService.create(env);
-            running = thread.submit(() -> {
-                service.run().run();
-                return null;
-            });
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            service.stop().run();
-            try {
-                running.get(90, TimeUnit.SECONDS);
-            } finally {
-                thread.shutdownNow();
-                List<AutoCloseable> resources = service.resources();
-                for (int i = resources.size() - 1; i >= 0; i--) {
-                    resources.get(i).close();
-                }
-            }
-        }
-    }
-
-    Instance startInstance() throws Exception {
-        Instance instance = new Instance(env());
+    /** An analytics-aggregator in this JVM, wired by the production factory; closed with the fixture. */
+    ServiceThread startInstance() throws Exception {
+        ServiceThread instance = new ServiceThread("analytics-aggregator", AnalyticsService.create(env()));
         instances.add(instance);
         return instance;
     }
@@ -167,7 +130,7 @@ final class AnalyticsFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (Instance instance : instances) {
+        for (ServiceThread instance : instances) {
             instance.close();
         }
         captureRunner.close();

@@ -9,13 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import io.cdcpipeline.capture.CaptureFixture;
-import io.cdcpipeline.common.service.Service;
+import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.schema.Role;
 
 /** A running capture plus audit-sink instances (in this JVM) for one test database. */
@@ -24,7 +20,7 @@ final class AuditFixture implements AutoCloseable {
     final CaptureFixture capture;
     final CaptureFixture.InProcess captureRunner;
     final String group = "audit-" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<Sink> sinks = new ArrayList<>();
+    private final List<ServiceThread> sinks = new ArrayList<>();
 
     private AuditFixture(CaptureFixture capture, CaptureFixture.InProcess captureRunner) {
         this.capture = capture;
@@ -51,42 +47,9 @@ final class AuditFixture implements AutoCloseable {
         return env;
     }
 
-    /** An audit-sink in this JVM, wired by the production factory. */
-    final class Sink implements AutoCloseable {
-        final Service service;
-        private final ExecutorService thread = Executors.newSingleThreadExecutor();
-        private final Future<?> running;
-        private boolean closed;
-
-        Sink(Map<String, String> env) throws Exception {
-            service = AuditSinkService.create(env);
-            running = thread.submit(() -> {
-                service.run().run();
-                return null;
-            });
-        }
-
-        @Override
-        public void close() throws Exception {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            service.stop().run();
-            try {
-                running.get(60, TimeUnit.SECONDS);
-            } finally {
-                thread.shutdownNow();
-                List<AutoCloseable> resources = service.resources();
-                for (int i = resources.size() - 1; i >= 0; i--) {
-                    resources.get(i).close();
-                }
-            }
-        }
-    }
-
-    Sink startSink(String... overrides) throws Exception {
-        Sink sink = new Sink(sinkEnv(overrides));
+    /** An audit-sink in this JVM, wired by the production factory; closed with the fixture. */
+    ServiceThread startSink(String... overrides) throws Exception {
+        ServiceThread sink = new ServiceThread("audit-sink", AuditSinkService.create(sinkEnv(overrides)));
         sinks.add(sink);
         return sink;
     }
@@ -105,7 +68,7 @@ final class AuditFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        for (Sink sink : sinks) {
+        for (ServiceThread sink : sinks) {
             sink.close();
         }
         captureRunner.close();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.cdcpipeline.capture.ServiceProcess;
+import io.cdcpipeline.common.service.ServiceThread;
 
 /** Exactly one audit row per change: through crashes, rebalances and replays. */
 class ExactlyOnceIT {
@@ -78,7 +79,7 @@ class ExactlyOnceIT {
     @Test
     void shouldStayExactAcrossARebalanceBetweenTwoInstances() throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-rebalance")) {
-            AuditFixture.Sink first = f.startSink();
+            ServiceThread first = f.startSink();
             AtomicInteger done = new AtomicInteger();
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
@@ -103,7 +104,7 @@ class ExactlyOnceIT {
     @Test
     void shouldAddNothingWhenTheTopicsAreReplayed() throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-replay")) {
-            AuditFixture.Sink sink = f.startSink();
+            ServiceThread sink = f.startSink();
             MixedWorkload.run(f.capture.db, 13, 4_000_000, new AtomicInteger());
             await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
             sink.close();

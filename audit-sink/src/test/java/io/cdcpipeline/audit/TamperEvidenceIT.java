@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
+import io.cdcpipeline.common.service.ServiceThread;
+
 /** A superuser who rewrites the log (triggers off) is caught by verify, at the right position. */
 class TamperEvidenceIT {
 
@@ -26,7 +28,7 @@ class TamperEvidenceIT {
     @Test
     void shouldReportModifiedDeletedSwappedAndTruncatedRowsAtTheirPositions() throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-tamper")) {
-            AuditFixture.Sink sink = f.startSink();
+            ServiceThread sink = f.startSink();
             MixedWorkload.run(f.capture.db, 20, 5_000_000, new AtomicInteger());
             await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
             Thread.sleep(1000);
