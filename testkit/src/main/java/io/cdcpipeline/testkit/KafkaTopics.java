@@ -3,6 +3,7 @@ package io.cdcpipeline.testkit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,10 +44,29 @@ public final class KafkaTopics {
         return hint.replaceAll("[^A-Za-z0-9._-]", "-") + "-" + NAMES.incrementAndGet();
     }
 
-    /** Creates {@code topic} with {@code partitions} partitions and waits until it exists. */
+    /**
+     * Creates {@code topic} with {@code partitions} partitions and waits until its leader serves every
+     * partition (producing earlier can lose a batch to KAFKA-15591; see common's TopicAdmin).
+     */
     public void create(String topic, int partitions) {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try {
+                    admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+                    break;
+                } catch (ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("cannot create topic " + topic, e);
         } catch (InterruptedException e) {

@@ -1,13 +1,17 @@
 package io.cdcpipeline.common.kafka;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -38,7 +42,8 @@ public final class TopicAdmin {
             try {
                 TopicDescription description = admin.describeTopics(List.of(topic.name())).allTopicNames()
                         .get(10, TimeUnit.SECONDS).get(topic.name());
-                if (description != null && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                if (description != null && description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())
+                        && leadersServe(admin, topic.name(), description.partitions().size())) {
                     return;
                 }
             } catch (ExecutionException | TimeoutException e) {
@@ -47,5 +52,25 @@ public final class TopicAdmin {
             Thread.sleep(100);
         }
         throw new IllegalStateException("topic " + topic.name() + " has partitions without a leader after " + LEADER_WAIT_MILLIS + " ms");
+    }
+
+    /**
+     * True once every partition's leader answers for it (a ListOffsets request goes to the leader).
+     * The controller names a leader before that broker has applied the new partition; an idempotent
+     * producer whose first batch meets that gap gets NOT_LEADER_OR_FOLLOWER, its second batch is
+     * appended, and the first then fails with OUT_OF_ORDER_SEQUENCE_NUMBER until it expires
+     * (KAFKA-15591, fixed after Kafka 4.3). Producing only to partitions that serve avoids it.
+     */
+    private static boolean leadersServe(Admin admin, String topic, int partitions) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            request.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        try {
+            admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
     }
 }
