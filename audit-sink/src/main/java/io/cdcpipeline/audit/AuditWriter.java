@@ -186,7 +186,7 @@ final class AuditWriter implements BatchHandler {
     }
 
     private static String sourceKey(AuditRow row) {
-        return row.sourceLsn() + "|" + row.sourceTable() + "|" + CanonicalJson.of(row.primaryKey());
+        return row.sourceLsn() + "|" + row.sourceTable() + "|" + row.primaryKey();
     }
 
     /** Source keys of this batch's changes that are already in the log (column privilege: keys only). */
@@ -222,9 +222,9 @@ final class AuditWriter implements BatchHandler {
         for (AuditRow r : rows) {
             csv.append(quote(r.sourceTable())).append(',')
                     .append(r.op()).append(',')
-                    .append(quote(CanonicalJson.of(r.primaryKey()))).append(',')
-                    .append(r.before() == null ? "" : quote(CanonicalJson.of(r.before()))).append(',')
-                    .append(r.after() == null ? "" : quote(CanonicalJson.of(r.after()))).append(',')
+                    .append(quote(r.primaryKey())).append(',')
+                    .append(r.before() == null ? "" : quote(r.before())).append(',')
+                    .append(r.after() == null ? "" : quote(r.after())).append(',')
                     .append(r.changedColumns() == null ? "" : quote(arrayLiteral(r.changedColumns()))).append(',')
                     .append(r.txId() == null ? "" : Long.toString(r.txId())).append(',')
                     .append(r.sourceLsn()).append(',')

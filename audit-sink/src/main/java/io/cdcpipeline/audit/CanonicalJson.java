@@ -68,6 +68,9 @@ final class CanonicalJson {
                 first = false;
             }
             out.append(']');
+        } else if (node.isIntegralNumber()) {
+            // Integers are already canonical (what the decimal path below gives them, without its cost).
+            out.append(node.asText());
         } else if (node.isNumber()) {
             BigDecimal value = node.decimalValue();
             out.append(value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString());

@@ -126,8 +126,9 @@ final class ChainVerifier {
         return new Report(chains, rows, problems);
     }
 
-    private static com.fasterxml.jackson.databind.JsonNode json(String text) {
-        return text == null ? null : CanonicalJson.parse(text);
+    /** jsonb as PostgreSQL prints it, in canonical form (what the hash covered). */
+    private static String json(String text) {
+        return text == null ? null : CanonicalJson.of(CanonicalJson.parse(text));
     }
 
     private static List<String> array(java.sql.Array array) throws SQLException {

@@ -83,7 +83,8 @@ final class EnvelopeParser {
         List<String> changed = op.equals("u") ? changedColumns(before, after) : null;
         long lsn = required(source, "lsn").asLong();
         JsonNode txId = source.get("txId");
-        AuditRow row = new AuditRow(table, op, key, before, after, changed,
+        AuditRow row = new AuditRow(table, op, CanonicalJson.of(key), before == null ? null : CanonicalJson.of(before),
+                after == null ? null : CanonicalJson.of(after), changed,
                 txId == null || txId.isNull() ? null : txId.asLong(), lsn,
                 Instant.ofEpochMilli(required(source, "ts_ms").asLong()), Instant.ofEpochMilli(required(value, "ts_ms").asLong()),
                 record.topic(), record.partition(), record.offset(), null, null);

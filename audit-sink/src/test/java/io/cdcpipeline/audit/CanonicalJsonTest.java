@@ -15,6 +15,8 @@ class CanonicalJsonTest {
                 .isEqualTo("{\"id\":1,\"n\":null,\"name\":\"é\\\"x\",\"price\":\"12.50\",\"ratio\":2.5,\"tags\":[3,1]}");
         assertThat(CanonicalJson.of(null)).isEqualTo("null");
         assertThat(CanonicalJson.of(CanonicalJson.parse("1e3"))).isEqualTo("1000");
+        assertThat(CanonicalJson.of(CanonicalJson.parse("[-7,0,100,12345678901234567890123,1.50,-0.0]")))
+                .isEqualTo("[-7,0,100,12345678901234567890123,1.5,0]");
     }
 
     @Test

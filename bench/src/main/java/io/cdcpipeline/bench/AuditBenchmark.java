@@ -63,8 +63,8 @@ final class AuditBenchmark {
             TestDatabase baselineDb = BenchDatabase.create(infra, "bench_audit_baseline");
             String prefix = "auditbench";
             String topic = prefix + ".app.tags";
-            infra.kafka().topics().create(topic, 3);
-            infra.kafka().topics().create(prefix + ".message", 3);
+            infra.kafka().topics().create(topic, 4);
+            infra.kafka().topics().create(prefix + ".message", 4);
             long loadStart = System.nanoTime();
             preload(infra.kafka().bootstrapServers(), topic);
             System.out.printf("pre-loaded %,d change events in %.1f s%n", EVENTS, (System.nanoTime() - loadStart) / 1e9);
@@ -75,14 +75,26 @@ final class AuditBenchmark {
             }
             double ours = rowsPerSecond(db);
 
+            // Scale-out: two instances share the four partitions (another group, another database).
+            TestDatabase twoDb = BenchDatabase.create(infra, "bench_audit_two");
+            Map<String, String> twoEnv = sinkEnv(infra, twoDb, prefix, "bench-audit-two");
+            try (ServiceThread first = new ServiceThread("audit-sink-1", AuditSinkService.create(twoEnv));
+                 ServiceThread second = new ServiceThread("audit-sink-2", AuditSinkService.create(twoEnv))) {
+                awaitRows(twoDb, EVENTS, Duration.ofMinutes(10));
+            }
+            double two = rowsPerSecond(twoDb);
+
             long baselineWall = System.nanoTime();
             int written = rowByRow(infra.kafka().bootstrapServers(), topic, baselineDb);
             double baseline = rowsPerSecond(baselineDb);
             System.out.printf("  audit-sink  %,d rows: %,9.0f rows/s%n", EVENTS, ours);
             System.out.printf("  row by row  %,d rows: %,9.0f rows/s (%.1f s)%n", written, baseline,
                     (System.nanoTime() - baselineWall) / 1e9);
+            System.out.printf("  two audit-sink instances %,d rows: %,9.0f rows/s%n", EVENTS, two);
             System.out.printf("%nRESULT audit-sink %,.0f rows/s vs one row per transaction %,.0f rows/s: ratio %.1f"
                     + " (goal >= 50,000 rows/s)%n", ours, baseline, ours / baseline);
+            System.out.printf("RESULT two audit-sink instances %,.0f rows/s: %.2f x one instance, ratio %.1f to the baseline%n", two,
+                    two / ours, two / baseline);
 
             latency(infra, db);
         }
