@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -221,7 +222,22 @@ final class AuditBenchmark {
         db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'live', 'live') ON CONFLICT DO NOTHING");
         try (ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(captureEnv));
              ServiceThread sink = new ServiceThread("audit-sink", AuditSinkService.create(sinkEnv(infra, db, "live", "bench-live")))) {
-            Thread.sleep(10_000);
+            // Warm up: the first tag creates its topic, which the sink's pattern subscription sees
+            // only at its next metadata refresh (up to 5 s); measure from when the path is open.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!capture.ready() || !sink.ready()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("capture and audit-sink were not ready within 60 s");
+                }
+                Thread.sleep(100);
+            }
+            db.execute("INSERT INTO app.tags (org_id, name, slug) VALUES (1, 'warm-up', 'warm-up')");
+            while (query(db, "SELECT count(*) FROM audit.change_log WHERE chain_topic = 'live.app.tags'") == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the warm-up change was not audited within 60 s");
+                }
+                Thread.sleep(100);
+            }
             Instant from = Instant.now();
             int changes = steadyWorkload(db);
             Thread.sleep(5_000);
