@@ -70,19 +70,21 @@ final class ViewRefresher implements AutoCloseable {
             Instant now = Instant.now();
             Instant dirtySince;
             Instant lastRefresh;
+            String stateVersion;
             try (Connection c = db.bulk().dataSource().getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT dirty_since, last_refresh_at FROM analytics.refresh_state"
+                 ResultSet rs = s.executeQuery("SELECT dirty_since, last_refresh_at, xmin::text FROM analytics.refresh_state"
                          + " WHERE view_name = '" + DailyStatsSink.VIEW + "'")) {
                 if (!rs.next()) {
                     return;
                 }
                 dirtySince = instant(rs.getTimestamp(1));
                 lastRefresh = instant(rs.getTimestamp(2));
+                stateVersion = rs.getString(3);
             }
             stalenessMillis.set(dirtySince == null ? 0 : Math.max(0, Duration.between(dirtySince, now).toMillis()));
             boolean due = lastRefresh == null || Duration.between(lastRefresh, now).compareTo(interval) >= 0;
             if (dirtySince != null && due) {
-                refresh();
+                refresh(now, stateVersion);
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("materialized view refresh skipped: {}", e.getMessage());
@@ -117,7 +119,14 @@ final class ViewRefresher implements AutoCloseable {
         return false;
     }
 
-    private void refresh() throws SQLException {
+    /**
+     * Refreshes, then marks the view current only if no stats write committed since the state was
+     * read ({@code stateVersion}: the xmin of the state row, which every sink transaction updates).
+     * Every change committed before that read is in the refresh, whose snapshot is taken later. A
+     * time comparison cannot tell: a sink transaction that began before the refresh may commit after
+     * its snapshot.
+     */
+    private void refresh(Instant read, String stateVersion) throws SQLException {
         Instant started = Instant.now();
         long start = System.nanoTime();
         db.bulk().withConnection(c -> {
@@ -134,14 +143,19 @@ final class ViewRefresher implements AutoCloseable {
         Instant finished = Instant.now();
         duration.record(Duration.ofNanos(System.nanoTime() - start));
         db.bulk().inTransaction(tx -> {
-            // Changes that arrived while refreshing are not in the view: stay stale from the first of them.
+            // A sink transaction still open on the row makes this wait for it and then see its version:
+            // the view stays stale, from about when the state was read, until the next refresh.
             try (PreparedStatement s = tx.prepareStatement("UPDATE analytics.refresh_state SET last_refresh_at = ?,"
-                    + " dirty_since = CASE WHEN last_change_at >= ? THEN greatest(dirty_since, ?) END WHERE view_name = ?")) {
+                    + " dirty_since = CASE WHEN xmin::text = ? THEN NULL ELSE greatest(dirty_since, ?) END WHERE view_name = ?"
+                    + " RETURNING dirty_since")) {
                 s.setTimestamp(1, Timestamp.from(finished));
-                s.setTimestamp(2, Timestamp.from(started));
-                s.setTimestamp(3, Timestamp.from(started));
+                s.setString(2, stateVersion);
+                s.setTimestamp(3, Timestamp.from(read));
                 s.setString(4, DailyStatsSink.VIEW);
-                s.executeUpdate();
+                try (ResultSet rs = s.executeQuery()) {
+                    Instant stillDirty = rs.next() ? instant(rs.getTimestamp(1)) : null;
+                    stalenessMillis.set(stillDirty == null ? 0 : Math.max(0, Duration.between(stillDirty, finished).toMillis()));
+                }
             }
             try (PreparedStatement log = tx.prepareStatement("INSERT INTO analytics.refresh_log (view_name, started_at,"
                     + " finished_at, refreshed_by) VALUES (?, ?, ?, ?)")) {
@@ -153,7 +167,6 @@ final class ViewRefresher implements AutoCloseable {
             }
             return null;
         });
-        stalenessMillis.set(0);
         LOG.debug("refreshed {} in {} ms", DailyStatsSink.VIEW, Duration.between(started, finished).toMillis());
     }
 

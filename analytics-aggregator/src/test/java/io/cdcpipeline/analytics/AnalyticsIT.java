@@ -125,4 +125,38 @@ class AnalyticsIT {
             assertThat(f.count("SELECT sum(view_count) FROM analytics.article_analytics")).isEqualTo(5000L * 61);
         }
     }
+
+    @Test
+    void shouldNotMarkTheViewCurrentWhenAStatsWriteCommitsDuringTheRefresh() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-race");
+             Connection lock = f.capture.db.superuserConnection();
+             Connection writer = f.capture.db.superuserConnection();
+             Statement l = lock.createStatement(); Statement w = writer.createStatement()) {
+            // Keep every instance from refreshing until the stats write below is open.
+            l.execute("SELECT pg_advisory_lock(hashtext('analytics-aggregator:refresh:analytics.article_analytics'))");
+            f.startInstance();
+            f.randomWorkload(4, 500, 100, 50);
+            awaitExact(f);
+            long article = f.count("SELECT min(article_id) FROM analytics.article_daily_stats");
+
+            // A sink transaction that began before the refresh and commits while it waits on the state row.
+            writer.setAutoCommit(false);
+            w.execute("UPDATE analytics.article_daily_stats SET views = views + 1000 WHERE article_id = " + article
+                    + " AND day = (SELECT min(day) FROM analytics.article_daily_stats WHERE article_id = " + article + ")");
+            w.execute("UPDATE analytics.refresh_state SET dirty_since = coalesce(dirty_since, now()), last_change_at = now()"
+                    + " WHERE view_name = 'analytics.article_analytics'");
+            l.execute("SELECT pg_advisory_unlock(hashtext('analytics-aggregator:refresh:analytics.article_analytics'))");
+            await("the refresh waits for the open stats write").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> f.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                            + " AND query LIKE 'UPDATE analytics.refresh_state SET last_refresh_at%'") == 1);
+            writer.commit();
+
+            // That refresh could not see the write: the view must be refreshed again, not marked current.
+            await("the view shows the write committed during the refresh").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> f.count("SELECT view_count FROM analytics.article_analytics WHERE article_id = " + article)
+                            == f.count("SELECT sum(views) FROM analytics.article_daily_stats WHERE article_id = " + article));
+            assertThat(f.count("SELECT count(*) FROM analytics.refresh_state WHERE dirty_since IS NOT NULL")).isZero();
+        }
+    }
 }
