@@ -43,7 +43,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * certificates as PEM files. Nothing it creates is ever committed: keys live in a temporary
  * directory with mode 0600.
  *
- * <p>Private keys are written as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}): the form both
+ * <p>Private keys are written as unencrypted PKCS#8 PEM (a "PRIVATE KEY" block): the form both
  * OpenSSL (PostgreSQL, Redis) and pgjdbc read. pgjdbc refuses PKCS#1 keys and keys readable by
  * group or others.
  *
