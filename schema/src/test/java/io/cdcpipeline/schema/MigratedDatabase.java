@@ -87,4 +87,14 @@ public final class MigratedDatabase {
     public void execute(String sql) {
         db.execute(sql);
     }
+
+    /** Runs the statements in order as admin_user, the owner of every schema object. */
+    public void asAdmin(String... statements) throws SQLException {
+        try (Connection c = superuser(); Statement s = c.createStatement()) {
+            s.execute("SET ROLE admin_user");
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
 }

@@ -70,8 +70,13 @@ final class StorageCollector implements Collector {
 
     @Override
     public void collect(Connection c) throws SQLException {
-        databaseSize.add(Sql.number(c, "SELECT pg_database_size(current_database())"), "datname",
-                Sql.text(c, "SELECT current_database()")).publish();
+        String[] dataDirectorySetting = new String[1];
+        Sql.forEachRow(c, "SELECT current_database(), pg_database_size(current_database()), current_setting('data_directory', true)",
+                row -> {
+                    databaseSize.add(row.getDouble(2), "datname", row.getString(1));
+                    dataDirectorySetting[0] = row.getString(3);
+                });
+        databaseSize.publish();
         // Sizing a relation takes ACCESS SHARE: skip the ones an ACCESS EXCLUSIVE lock holds or
         // waits for (a migration, a DROP), so one locked table costs its size, not the round.
         Sql.forEachRow(c, LOCKED + "SELECT schemaname, relname,"
@@ -121,13 +126,8 @@ final class StorageCollector implements Collector {
         previousWalPosition = position;
         previousWalAt = now;
 
-        Optional<Path> directory = dataDirectory.or(() -> {
-            try {
-                return Optional.ofNullable(Sql.text(c, "SELECT current_setting('data_directory')")).map(Path::of);
-            } catch (SQLException e) {
-                return Optional.empty();
-            }
-        });
+        // data_directory is readable by pg_monitor members; missing_ok gives NULL to anyone else.
+        Optional<Path> directory = dataDirectory.or(() -> Optional.ofNullable(dataDirectorySetting[0]).map(Path::of));
         if (directory.isPresent() && Files.isDirectory(directory.get())) {
             try {
                 FileStore store = Files.getFileStore(directory.get());

@@ -55,15 +55,6 @@ class MaintainerIT {
         return new Maintainer(MaintenanceConfig.from(env), SchemaConfig.from(env), new SimpleMeterRegistry()).runOnce();
     }
 
-    private void asAdmin(String... statements) throws SQLException {
-        try (Connection c = m.superuser(); Statement s = c.createStatement()) {
-            s.execute("SET ROLE admin_user");
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
     private static List<ActionResult> on(MaintenanceReport report, String table) {
         return report.results().stream().filter(r -> r.action().name().startsWith(table)).toList();
     }
@@ -74,13 +65,13 @@ class MaintainerIT {
 
     @Test
     void shouldDoNothingOnAFreshDatabaseAndAFreshTable() throws Exception {
-        asAdmin("CREATE TABLE app.maint_fresh (id int PRIMARY KEY, v text)",
+        m.asAdmin("CREATE TABLE app.maint_fresh (id int PRIMARY KEY, v text)",
                 "INSERT INTO app.maint_fresh SELECT g, 'v' FROM generate_series(1, 1000) g");
         // Statistics reach shared memory asynchronously: analyze only once the insert is counted,
         // or its late count would show up as changes since the analyze.
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> m.queryLong("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'maint_fresh'") == 1000);
-        asAdmin("ANALYZE app.maint_fresh");
+        m.asAdmin("ANALYZE app.maint_fresh");
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> m.queryLong("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'maint_fresh'") == 0);
 
@@ -94,7 +85,7 @@ class MaintainerIT {
 
     @Test
     void shouldVacuumATableWithManyDeadTuples() throws Exception {
-        asAdmin("CREATE TABLE app.maint_dead (id int PRIMARY KEY, filler text) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.maint_dead (id int PRIMARY KEY, filler text) WITH (autovacuum_enabled = false)",
                 "INSERT INTO app.maint_dead SELECT g, repeat('z', 100) FROM generate_series(1, 50000) g",
                 "ANALYZE app.maint_dead",
                 "DELETE FROM app.maint_dead WHERE id <= 40000");
@@ -115,7 +106,7 @@ class MaintainerIT {
 
     @Test
     void shouldReindexABloatedIndexConcurrentlyWhileReadsAndWritesGoOn() throws Exception {
-        asAdmin("CREATE TABLE app.maint_bloat (id bigint PRIMARY KEY, v int) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.maint_bloat (id bigint PRIMARY KEY, v int) WITH (autovacuum_enabled = false)",
                 "CREATE INDEX maint_bloat_v ON app.maint_bloat (v)",
                 "INSERT INTO app.maint_bloat SELECT g, g FROM generate_series(1, 200000) g",
                 "DELETE FROM app.maint_bloat WHERE id % 10 <> 0",
@@ -176,7 +167,7 @@ class MaintainerIT {
 
     @Test
     void shouldRebuildAnInvalidIndexAndDropALeftoverOfAFailedReindex() throws Exception {
-        asAdmin("CREATE TABLE app.maint_dup (v int)", "INSERT INTO app.maint_dup VALUES (1), (1), (2)");
+        m.asAdmin("CREATE TABLE app.maint_dup (v int)", "INSERT INTO app.maint_dup VALUES (1), (1), (2)");
         try (Connection c = m.superuser(); Statement s = c.createStatement()) {
             s.execute("SET ROLE admin_user");
             for (String name : List.of("maint_dup_v", "maint_dup_w")) {
@@ -189,7 +180,7 @@ class MaintainerIT {
             // What a REINDEX CONCURRENTLY that failed half-way leaves: an INVALID copy named *_ccnew.
             s.execute("ALTER INDEX app.maint_dup_w RENAME TO maint_dup_v_ccnew");
         }
-        asAdmin("DELETE FROM app.maint_dup WHERE ctid = (SELECT min(ctid) FROM app.maint_dup WHERE v = 1)");
+        m.asAdmin("DELETE FROM app.maint_dup WHERE ctid = (SELECT min(ctid) FROM app.maint_dup WHERE v = 1)");
 
         MaintenanceReport report = maintain();
 
@@ -202,7 +193,7 @@ class MaintainerIT {
 
     @Test
     void shouldSkipWhatTheApplicationHoldsLockedInsteadOfQueueingBehindIt() throws Exception {
-        asAdmin("CREATE TABLE app.maint_busy (id int) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.maint_busy (id int) WITH (autovacuum_enabled = false)",
                 "INSERT INTO app.maint_busy SELECT generate_series(1, 20000)", "ANALYZE app.maint_busy",
                 "DELETE FROM app.maint_busy");
         await().atMost(Duration.ofSeconds(30)).until(() -> deadTuples("maint_busy") >= 20000);
@@ -236,7 +227,7 @@ class MaintainerIT {
 
     @Test
     void shouldExportItsWorkWhenScheduled() throws Exception {
-        asAdmin("CREATE TABLE app.maint_metrics (id int) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.maint_metrics (id int) WITH (autovacuum_enabled = false)",
                 "INSERT INTO app.maint_metrics SELECT generate_series(1, 5000)", "ANALYZE app.maint_metrics",
                 "DELETE FROM app.maint_metrics");
         await().atMost(Duration.ofSeconds(30)).until(() -> deadTuples("maint_metrics") >= 5000);

@@ -74,15 +74,6 @@ class MonitorIT {
         return text.value(name, labels).orElse(Double.NaN);
     }
 
-    private static void asAdmin(String... statements) throws SQLException {
-        try (Connection c = m.superuser(); Statement s = c.createStatement()) {
-            s.execute("SET ROLE admin_user");
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
     @Test
     void shouldBeReadyAndReachTheDatabaseAsALeastPrivilegedRole() throws Exception {
         PrometheusText text = awaitScrape("a collection", t -> value(t, "pg_up") == 1.0);
@@ -120,7 +111,7 @@ class MonitorIT {
 
     @Test
     void shouldShowAHeldLockAsAWaitingLock() throws Exception {
-        asAdmin("CREATE TABLE app.monitor_locked (id int)");
+        m.asAdmin("CREATE TABLE app.monitor_locked (id int)");
         try (Connection holder = m.superuser(); Statement s = holder.createStatement()) {
             holder.setAutoCommit(false);
             s.execute("LOCK TABLE app.monitor_locked IN ACCESS EXCLUSIVE MODE");
@@ -157,7 +148,7 @@ class MonitorIT {
             assertThat(value(first, "pg_replication_slots_safe_wal_size_bytes", "slot_name", slot))
                     .as("the test kit sets max_slot_wal_keep_size").isPositive();
 
-            asAdmin("CREATE TABLE app.monitor_wal (id int, filler text)",
+            m.asAdmin("CREATE TABLE app.monitor_wal (id int, filler text)",
                     "INSERT INTO app.monitor_wal SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
             awaitScrape("more WAL retained", t -> value(t, "pg_replication_slots_retained_bytes", "slot_name", slot) > retained + 2_000_000);
         } finally {
@@ -169,7 +160,7 @@ class MonitorIT {
 
     @Test
     void shouldReportDeadTuplesSizesAndUpkeepPerTable() throws Exception {
-        asAdmin("CREATE TABLE app.monitor_dead (id int PRIMARY KEY, filler text) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.monitor_dead (id int PRIMARY KEY, filler text) WITH (autovacuum_enabled = false)",
                 "INSERT INTO app.monitor_dead SELECT g, repeat('y', 100) FROM generate_series(1, 10000) g",
                 "DELETE FROM app.monitor_dead WHERE id <= 6000");
         PrometheusText text = awaitScrape("dead tuples", t -> value(t, "pg_stat_user_tables_n_dead_tup", "relname", "monitor_dead") >= 6000);
@@ -178,7 +169,7 @@ class MonitorIT {
         assertThat(value(text, "pg_index_size_bytes", "indexrelname", "monitor_dead_pkey")).isGreaterThan(100_000);
         assertThat(value(text, "pg_stat_user_tables_last_vacuum_timestamp_seconds", "relname", "monitor_dead")).isZero();
 
-        asAdmin("VACUUM ANALYZE app.monitor_dead");
+        m.asAdmin("VACUUM ANALYZE app.monitor_dead");
         text = awaitScrape("vacuumed", t -> value(t, "pg_stat_user_tables_n_dead_tup", "relname", "monitor_dead") == 0);
         assertThat(value(text, "pg_stat_user_tables_last_vacuum_timestamp_seconds", "relname", "monitor_dead"))
                 .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(120.0));
@@ -187,7 +178,7 @@ class MonitorIT {
 
     @Test
     void shouldEstimateBloatAndFlagInvalidIndexes() throws Exception {
-        asAdmin("CREATE TABLE app.monitor_bloat (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false)",
+        m.asAdmin("CREATE TABLE app.monitor_bloat (id int PRIMARY KEY, v int) WITH (autovacuum_enabled = false)",
                 "INSERT INTO app.monitor_bloat SELECT g, g % 7 FROM generate_series(1, 100000) g",
                 "DELETE FROM app.monitor_bloat WHERE id % 10 <> 0",
                 "VACUUM ANALYZE app.monitor_bloat",
@@ -206,7 +197,7 @@ class MonitorIT {
         assertThat(value(text, "pg_indexes_invalid")).isGreaterThanOrEqualTo(1);
         assertThat(text.samples("pg_index_bloat_ratio", "schemaname", "app")).as("a fresh index has no bloat")
                 .filteredOn(s -> s.label("indexrelname").equals("articles_pkey")).allMatch(s -> s.value() < 0.5);
-        asAdmin("DROP INDEX app.monitor_dup_v");
+        m.asAdmin("DROP INDEX app.monitor_dup_v");
     }
 
     @Test
@@ -231,7 +222,7 @@ class MonitorIT {
         env.put("DB_PORT", Integer.toString(replica.port()));
         try (ServiceThread onReplica = new ServiceThread("db-monitor-replica", MonitorService.create(env))) {
             // A replica's lag is measured from its last replayed commit: have one before pausing.
-            asAdmin("CREATE TABLE app.monitor_replicated (id int)");
+            m.asAdmin("CREATE TABLE app.monitor_replicated (id int)");
             await("the replica caught up").atMost(Duration.ofSeconds(30)).until(() -> {
                 try (Connection c = replica.superuserConnection(m.db.name()); Statement s = c.createStatement()) {
                     var rs = s.executeQuery("SELECT to_regclass('app.monitor_replicated') IS NOT NULL");
@@ -239,7 +230,7 @@ class MonitorIT {
                 }
             });
             replica.pauseReplay();
-            asAdmin("INSERT INTO app.monitor_replicated SELECT generate_series(1, 50000)");
+            m.asAdmin("INSERT INTO app.monitor_replicated SELECT generate_series(1, 50000)");
             awaitScrape("a replica behind", t -> t.samples("pg_stat_replication_replay_lag_bytes").stream().anyMatch(s -> s.value() > 100_000));
             await("the replica's own lag").atMost(Duration.ofSeconds(30)).until(() -> {
                 PrometheusText text = PrometheusText.scrape(onReplica.metrics().port());
@@ -255,7 +246,7 @@ class MonitorIT {
     void shouldKeepCollectingWhileAMigrationHoldsATableLock() throws Exception {
         // A table locked by a migration: sizing it would wait, so its size is left out this round
         // and everything else (its own statistics included) is still collected, without an error.
-        asAdmin("CREATE TABLE app.monitor_migrating (id int)", "CREATE TABLE app.monitor_bystander (id int)");
+        m.asAdmin("CREATE TABLE app.monitor_migrating (id int)", "CREATE TABLE app.monitor_bystander (id int)");
         awaitScrape("both tables sized", t -> !Double.isNaN(value(t, "pg_table_size_bytes", "relname", "monitor_migrating"))
                 && !Double.isNaN(value(t, "pg_table_size_bytes", "relname", "monitor_bystander")));
         double errorsBefore = scrape().value("pg_exporter_collect_errors_total", "collector", "storage").orElse(0.0);
