@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.Counter;
  * record rewrites the same values and never adds twice. The same transaction marks the
  * materialized view stale ({@code analytics.refresh_state}).
  */
-final class DailyStatsSink implements BatchHandler {
+final class DailyStatsSink implements BatchHandler.OneStep {
 
     static final String VIEW = "analytics.article_analytics";
 

@@ -22,6 +22,7 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
 public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                               List<String> schemas, String consumerGroup, boolean includeSnapshots,
                               Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
+                              int parallelWriters,
                               Duration chainHeadsInterval, short replicationFactor) {
 
     static final int DEFAULT_METRICS_PORT = 9402;
@@ -45,6 +46,9 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
             "maximum records per batch (one transaction)").withDefault("5000").between(1, 100_000);
     public static final Setting<Integer> AUDIT_BATCH_BYTES = Setting.integer("AUDIT_BATCH_BYTES",
             "maximum bytes fetched per batch").withDefault("16777216").between(65_536, 268_435_456);
+    public static final Setting<Integer> AUDIT_PARALLEL_WRITERS = Setting.integer("AUDIT_PARALLEL_WRITERS",
+            "transactions writing one batch at once, each with a share of its partitions (connections of the critical pool)")
+            .withDefault("2").between(1, 32);
     public static final Setting<Duration> AUDIT_CHAIN_HEADS_INTERVAL = Setting.millis("AUDIT_CHAIN_HEADS_INTERVAL",
             "ms between publications of the chain heads to audit-sink.<group>.chain-heads").withDefault("10000")
             .requiring(d -> d.toMillis() >= 100, "at least 100 ms");
@@ -56,7 +60,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
         all.addAll(List.of(AUDIT_TOPIC_PREFIX, AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
-                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_CHAIN_HEADS_INTERVAL, AUDIT_TOPIC_REPLICATION_FACTOR));
+                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHAIN_HEADS_INTERVAL, AUDIT_TOPIC_REPLICATION_FACTOR));
         return all;
     }
 
@@ -79,7 +83,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, s.required(AUDIT_TOPIC_PREFIX), schemas,
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
                 s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
-                orOne(s.required(AUDIT_BATCH_BYTES)), s.required(AUDIT_CHAIN_HEADS_INTERVAL), (short) orOne(rf));
+                orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), s.required(AUDIT_CHAIN_HEADS_INTERVAL), (short) orOne(rf));
         s.validate("audit-sink");
         return config;
     }

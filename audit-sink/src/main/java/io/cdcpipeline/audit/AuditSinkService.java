@@ -62,12 +62,12 @@ public final class AuditSinkService {
         EnvelopeParser parser = new EnvelopeParser(config.messageTopic(), config.includeSnapshots(), config.maskedColumns(),
                 config.dropMasked());
         AuditWriter writer = new AuditWriter(db.critical(), config.consumerGroup(), parser, dlq, heads,
-                new AuditMetrics(metrics.registry()));
+                new AuditMetrics(metrics.registry()), config.parallelWriters());
         ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("audit-sink", config.kafka(), config.consumerGroup(),
                 config.topics(), config.batchRecords(), config.batchBytes(), java.time.Duration.ofMillis(500),
                 java.time.Duration.ofSeconds(30)), writer, metrics.registry());
         metrics.addReadinessCheck("database", () -> db.isReachable(1000));
-        return Service.of(loop::run, loop::stop, metrics, db, dlq, heads, publisher::shutdownNow);
+        return Service.of(loop::run, loop::stop, metrics, db, dlq, heads, publisher::shutdownNow, writer);
     }
 
     static int verify(Map<String, String> env, PrintWriter out, String... args) {

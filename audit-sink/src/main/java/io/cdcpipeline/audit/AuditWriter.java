@@ -16,6 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -26,17 +31,22 @@ import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
 
 /**
- * Writes a batch of change and context records to the audit log with an exactly-once effect: in
- * one transaction it locks the batch's partition positions, skips what is already written (Kafka
+ * Writes a batch of change and context records to the audit log with an exactly-once effect.
+ * The batch is split into groups of whole partitions, written in parallel (one transaction and one
+ * PostgreSQL backend per group; {@code AUDIT_PARALLEL_WRITERS}). In its transaction a group locks
+ * its partitions' positions, skips what is already written (Kafka
  * redelivery: offsets below the stored position; capture republishing: source order at or below
  * the last written change), chains the new rows, COPYs them, inserts the actors and stores the new
  * positions and chain heads. The unique source key is the backstop: if a duplicate still reaches
  * it, the batch is redone with the duplicates looked up and left out.
  *
  * <p>Unparseable records go to the dead-letter topic before the transaction; their positions
- * advance with it. Called by the consumer loop's thread only.
+ * advance with it. {@link #prepare} (parsing, dead letters) runs on the consumer loop's thread
+ * while the previous batch is applied; {@link #apply} runs on the loop's writer thread and returns
+ * when every group has committed. If one fails, the loop retries the whole batch and the groups
+ * that did commit are skipped by their stored positions.
  */
-final class AuditWriter implements BatchHandler {
+final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoCloseable {
 
     private static final String COPY = "COPY audit.change_log (source_table, op, primary_key, before, after, changed_columns,"
             + " tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset, prev_hash, row_hash)"
@@ -49,20 +59,41 @@ final class AuditWriter implements BatchHandler {
     private final DeadLetterQueue deadLetters;
     private final ChainHeads heads;
     private final AuditMetrics metrics;
-    /** Offsets already dead-lettered, so a retried batch does not send them twice. */
-    private final Set<String> deadLettered = new HashSet<>();
+    /** Records dead-lettered whose batch is not durable yet, so a retried batch does not send them twice. */
+    private final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
+    /**
+     * Threads writing the other partition groups of a batch while the consumer's thread writes
+     * the first: one PostgreSQL backend per group, and one group's parsing and hashing overlaps
+     * another's COPY.
+     */
+    private final List<ExecutorService> writers;
 
     AuditWriter(PriorityPool pool, String group, EnvelopeParser parser, DeadLetterQueue deadLetters, ChainHeads heads,
-                AuditMetrics metrics) {
+                AuditMetrics metrics, int parallelWriters) {
         this.pool = pool;
         this.group = group;
         this.parser = parser;
         this.deadLetters = deadLetters;
         this.heads = heads;
         this.metrics = metrics;
+        List<ExecutorService> threads = new ArrayList<>();
+        for (int i = 1; i < parallelWriters; i++) {
+            String name = "audit-writer-" + i;
+            threads.add(Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            }));
+        }
+        this.writers = List.copyOf(threads);
     }
 
-    private record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
+    @Override
+    public void close() {
+        writers.forEach(ExecutorService::shutdownNow);
+    }
+
+    record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
     }
 
     /** A partition's stored state, locked for the transaction. */
@@ -75,22 +106,74 @@ final class AuditWriter implements BatchHandler {
     private record Written(List<AuditRow> rows, int contexts) {
     }
 
+    /** A batch parsed and split into groups of whole partitions, each written in its own transaction. */
+    record Prepared(List<List<Item>> groups, List<String> deadLettered) {
+    }
+
+    /** Parses the batch and dead-letters what cannot be parsed (on the consumer loop's thread). */
     @Override
-    public void handle(List<ConsumerRecord<String, String>> batch) throws Exception {
-        List<Item> items = new ArrayList<>(batch.size());
-        for (ConsumerRecord<String, String> record : batch) {
-            ParsedRecord parsed;
-            try {
-                parsed = parser.parse(record);
-            } catch (EnvelopeParser.PoisonRecordException e) {
-                String id = record.topic() + "-" + record.partition() + "@" + record.offset();
-                if (deadLettered.add(id)) {
-                    deadLetters.send(record, e);
+    public Prepared prepare(List<ConsumerRecord<String, String>> batch) throws Exception {
+        List<List<Item>> groups = new ArrayList<>();
+        List<String> sent = new ArrayList<>();
+        for (List<ConsumerRecord<String, String>> group : PartitionGroups.split(batch, writers.size() + 1)) {
+            List<Item> items = new ArrayList<>(group.size());
+            for (ConsumerRecord<String, String> record : group) {
+                ParsedRecord parsed;
+                try {
+                    parsed = parser.parse(record);
+                } catch (EnvelopeParser.PoisonRecordException e) {
+                    String id = record.topic() + "-" + record.partition() + "@" + record.offset();
+                    if (!deadLettered.contains(id)) {
+                        deadLetters.send(record, e);
+                        deadLettered.add(id);
+                    }
+                    sent.add(id);
+                    parsed = new ParsedRecord.Skip("dead-lettered");
                 }
-                parsed = new ParsedRecord.Skip("dead-lettered");
+                items.add(new Item(record, parsed));
             }
-            items.add(new Item(record, parsed));
+            groups.add(items);
         }
+        return new Prepared(groups, sent);
+    }
+
+    /** Writes the groups at once and returns when all have committed (on the loop's writer thread). */
+    @Override
+    public void apply(Prepared batch) throws Exception {
+        List<Future<?>> others = new ArrayList<>();
+        for (int i = 1; i < batch.groups().size(); i++) {
+            List<Item> group = batch.groups().get(i);
+            others.add(writers.get(i - 1).submit(() -> {
+                writeGroup(group);
+                return null;
+            }));
+        }
+        Exception failure = null;
+        try {
+            writeGroup(batch.groups().get(0));
+        } catch (Exception e) {
+            failure = e;
+        }
+        // Wait for every group, even after a failure: the loop retries the whole batch, and what a
+        // group committed is then skipped by its stored position.
+        for (Future<?> other : others) {
+            try {
+                other.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof Exception cause ? cause : new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        // Durable: a redelivery of these records is now skipped by position, not by this set.
+        batch.deadLettered().forEach(deadLettered::remove);
+    }
+
+    /** Writes whole partitions of a batch in one transaction. */
+    private void writeGroup(List<Item> items) throws Exception {
         Written written;
         try {
             written = pool.inTransaction(tx -> write(tx, items, false));
@@ -100,7 +183,6 @@ final class AuditWriter implements BatchHandler {
             }
             written = pool.inTransaction(tx -> write(tx, items, true));
         }
-        deadLettered.clear();
         metrics.committed(written.rows(), written.contexts());
         Map<TopicPartition, AuditRow> newestPerChain = new HashMap<>();
         for (AuditRow row : written.rows()) {

@@ -29,7 +29,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * Redis unreachable → the batch is retried with backoff and nothing is committed, so no
  * invalidation is lost. A record that is not a change envelope goes to the dead-letter topic.
  */
-final class CacheInvalidator implements BatchHandler {
+final class CacheInvalidator implements BatchHandler.OneStep {
 
     private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY",
             "CLUSTERDOWN");

@@ -32,6 +32,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     private KafkaBroker kafka;
     private RedisServer redis;
     private boolean closed;
+    private List<String> postgresSettings = List.of();
 
     private EmbeddedInfrastructure(Path root) {
         this.root = root;
@@ -73,6 +74,18 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
         }
     }
 
+    /**
+     * Extra {@code postgresql.conf} lines for the PostgreSQL this set starts (before it starts):
+     * the benchmarks size it like a server, the tests keep the defaults.
+     */
+    public synchronized EmbeddedInfrastructure withPostgresSettings(String... lines) {
+        if (postgres != null) {
+            throw new IllegalStateException("PostgreSQL is already running: settings must come before it starts");
+        }
+        postgresSettings = List.of(lines);
+        return this;
+    }
+
     public TlsMaterial tls() {
         return tls;
     }
@@ -80,7 +93,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     public synchronized PostgresServer postgres() {
         ensureOpen();
         if (postgres == null) {
-            postgres = PostgresServer.start(root.resolve("postgres"), tls);
+            postgres = PostgresServer.start(root.resolve("postgres"), tls, postgresSettings);
         }
         return postgres;
     }
@@ -118,7 +131,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
 
     // Started outside the monitor so the three servers come up in parallel.
     private PostgresServer startPostgres() {
-        PostgresServer started = PostgresServer.start(root.resolve("postgres"), tls);
+        PostgresServer started = PostgresServer.start(root.resolve("postgres"), tls, postgresSettings);
         return adopt(() -> postgres, s -> postgres = s, started);
     }
 

@@ -8,20 +8,32 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What a sink does with a batch of records, for {@link ConsumerLoop}.
+ * What a sink does with a batch of records, for {@link ConsumerLoop}, in two steps.
  *
- * <p>{@link #handle} must make the whole batch durable (or idempotently re-appliable) before it
- * returns; records it cannot parse or apply go to the dead-letter topic inside {@code handle}.
- * Throwing means "nothing of this batch may be considered done": the loop retries it.
+ * <ul>
+ *   <li>{@link #prepare} does the work that needs nothing from earlier batches (parsing,
+ *       dead-lettering). The loop runs it on its own thread while the previous batch is still
+ *       being applied, so a sink's CPU work overlaps its database's.</li>
+ *   <li>{@link #apply} makes the prepared batch durable (or idempotently re-appliable). The loop
+ *       runs it on its writer thread, one batch at a time, in order.</li>
+ * </ul>
+ *
+ * Records the handler cannot parse or apply go to the dead-letter topic in one of the two.
+ * Throwing from either means "nothing of this batch may be considered done": the loop retries it,
+ * and the batch prepared behind a failed one is discarded and prepared again.
+ *
+ * @param <P> a prepared batch
  */
-public interface BatchHandler {
+public interface BatchHandler<P> {
 
-    void handle(List<ConsumerRecord<String, String>> batch) throws Exception;
+    P prepare(List<ConsumerRecord<String, String>> batch) throws Exception;
+
+    void apply(P prepared) throws Exception;
 
     /**
      * Where to resume the newly assigned partitions, for sinks that store their positions with
      * their data (exactly-once effect). Partitions missing from the map resume from Kafka's
-     * committed offset (or the beginning).
+     * committed offset (or the beginning). Never called while a batch is being applied.
      */
     default Map<TopicPartition, Long> storedPositions(Collection<TopicPartition> assigned) throws Exception {
         return Map.of();
@@ -33,5 +45,21 @@ public interface BatchHandler {
      */
     default boolean isTransient(Throwable error) {
         return false;
+    }
+
+    /** A handler with nothing to prepare: the whole batch is applied in one step. */
+    interface OneStep extends BatchHandler<List<ConsumerRecord<String, String>>> {
+
+        void handle(List<ConsumerRecord<String, String>> batch) throws Exception;
+
+        @Override
+        default List<ConsumerRecord<String, String>> prepare(List<ConsumerRecord<String, String>> batch) {
+            return batch;
+        }
+
+        @Override
+        default void apply(List<ConsumerRecord<String, String>> batch) throws Exception {
+            handle(batch);
+        }
     }
 }

@@ -6,6 +6,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -29,17 +33,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The poll loop every sink uses: auto-commit off; handle a batch, make it durable, then commit.
+ * The poll loop every sink uses: auto-commit off; prepare a batch, apply it durably, then commit.
  *
  * <ul>
+ *   <li>Batches are pipelined: while the writer thread applies batch N, the loop's thread polls
+ *       and prepares batch N+1 (see {@link BatchHandler}). Batches are applied one at a time, in
+ *       order, and N+1 is applied only after N is durable.</li>
  *   <li>The handler failing transiently (database or Kafka unreachable) → the same batch again
- *       after an exponential, jittered delay; the loop never skips it.</li>
+ *       after an exponential, jittered delay; the loop never skips it. The batch prepared behind it
+ *       is discarded and fetched again.</li>
  *   <li>The handler failing otherwise → the service stops with the error and the batch's position
  *       ({@code topic-partition@offset}); it is not retried forever.</li>
  *   <li>After the batch is durable, offsets are committed to Kafka (asynchronously): the
  *       authoritative position for sinks without stored positions, and the consumer-lag figure
  *       for operators in any case.</li>
- *   <li>On assignment, partitions resume from the handler's stored positions when it has them.</li>
+ *   <li>On a rebalance the batch being applied is finished first; newly assigned partitions
+ *       resume from the handler's stored positions when it has them.</li>
  * </ul>
  *
  * <p>The consumer is created on, and only used from, the thread that calls {@link #run()};
@@ -54,15 +63,32 @@ public final class ConsumerLoop {
                            int maxBatchBytes, Duration retryDelay, Duration maxRetryDelay) {
     }
 
+    /** The apply step of a prepared batch. */
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** A batch handed to the writer thread. */
+    private record InFlight(List<ConsumerRecord<String, String>> batch, Future<?> applied) {
+    }
+
+    /** A batch that did not become durable. */
+    private record Failed(List<ConsumerRecord<String, String>> batch, Exception error) {
+    }
+
     private final Settings settings;
-    private final BatchHandler handler;
+    private final BatchHandler<?> handler;
     private final Timer batchLatency;
     private final DistributionSummary batchSize;
     private final AtomicLong lag = new AtomicLong();
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, String> consumer;
+    /** Loop thread only. */
+    private InFlight inFlight;
+    /** Set when the batch in flight failed while a rebalance waited for it: the loop retries it. */
+    private Failed failedInRebalance;
 
-    public ConsumerLoop(Settings settings, BatchHandler handler, MeterRegistry registry) {
+    public ConsumerLoop(Settings settings, BatchHandler<?> handler, MeterRegistry registry) {
         this.settings = settings;
         this.handler = handler;
         String prefix = settings.name().replace('-', '_');
@@ -82,11 +108,18 @@ public final class ConsumerLoop {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxBatchRecords());
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, settings.maxBatchBytes());
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(1_048_576, settings.maxBatchBytes() / 4));
+        // A poll drains one partition's fetched chunk before the next: chunks well below the batch
+        // size give batches from several partitions, which a handler can write in parallel.
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(65_536, settings.maxBatchBytes() / 64));
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 5_000);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, settings.name() + "-writer");
+            t.setDaemon(true);
+            return t;
+        });
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
             consumer = c;
             if (stopping) {
@@ -97,29 +130,55 @@ public final class ConsumerLoop {
             while (!stopping) {
                 ConsumerRecords<String, String> polled;
                 try {
-                    polled = c.poll(Duration.ofMillis(500));
+                    polled = c.poll(Duration.ofMillis(inFlight == null ? 500 : 50));
                 } catch (WakeupException e) {
                     break;
                 }
                 lag.set(currentLag(c));
-                if (polled.isEmpty()) {
-                    continue;
-                }
                 List<ConsumerRecord<String, String>> batch = new ArrayList<>(polled.count());
                 polled.forEach(batch::add);
-                if (apply(batch)) {
-                    c.commitAsync(nextOffsets(batch), (offsets, error) -> {
-                        if (error != null) {
-                            LOG.debug("{}: offset commit failed (positions are retried next batch): {}", settings.name(), error.getMessage());
-                        }
-                    });
-                    delay = settings.retryDelay();
-                } else {
-                    // Not durable: start over from the batch's first records next poll.
-                    seekToBatchStart(c, batch);
+                Step next = null;
+                Exception failure = null;
+                if (!batch.isEmpty()) {
+                    try {
+                        next = prepare(handler, batch);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    } catch (Exception e) {
+                        failure = e;
+                    }
+                }
+                // The previous batch must be durable before this one is applied.
+                Failed previous = finishInFlight(c, false);
+                if (previous != null || failure != null) {
+                    // Not durable: both batches start over from their first records.
+                    List<ConsumerRecord<String, String>> retry = new ArrayList<>(previous == null ? List.of() : previous.batch());
+                    retry.addAll(batch);
+                    handleFailure(previous != null ? previous.error() : failure, retry);
+                    seekToBatchStart(c, retry);
                     sleep(jittered(delay));
                     delay = Duration.ofMillis(Math.min(settings.maxRetryDelay().toMillis(), delay.toMillis() * 2));
+                    continue;
                 }
+                delay = settings.retryDelay();
+                if (next != null) {
+                    Step step = next;
+                    long start = System.nanoTime();
+                    inFlight = new InFlight(batch, writer.submit(() -> {
+                        step.run();
+                        batchLatency.record(Duration.ofNanos(System.nanoTime() - start));
+                        batchSize.record(batch.size());
+                        return null;
+                    }));
+                }
+            }
+            Failed last = finishInFlight(c, false);
+            if (last != null) {
+                // Its records were consumed but are not durable: commit nothing beyond them.
+                LOG.warn("{}: the last batch was not applied, it is redelivered on restart: {}", settings.name(),
+                        describe(last.error()));
+                return;
             }
             try {
                 c.commitSync(Duration.ofSeconds(5));
@@ -128,7 +187,62 @@ public final class ConsumerLoop {
             }
         } finally {
             consumer = null;
+            writer.shutdownNow();
         }
+    }
+
+    private static <P> Step prepare(BatchHandler<P> handler, List<ConsumerRecord<String, String>> batch) throws Exception {
+        P prepared = handler.prepare(batch);
+        return () -> handler.apply(prepared);
+    }
+
+    /**
+     * Waits for the batch in flight and commits its offsets when it is durable (synchronously when
+     * its partitions are about to move). Returns what did not become durable, or null.
+     */
+    private Failed finishInFlight(KafkaConsumer<String, String> c, boolean sync) throws InterruptedException {
+        Failed failed = failedInRebalance;
+        failedInRebalance = null;
+        InFlight f = inFlight;
+        inFlight = null;
+        if (f == null) {
+            return failed;
+        }
+        try {
+            f.applied().get();
+        } catch (ExecutionException e) {
+            return new Failed(f.batch(), e.getCause() instanceof Exception cause ? cause : new IllegalStateException(e.getCause()));
+        }
+        if (sync) {
+            try {
+                c.commitSync(nextOffsets(f.batch()), Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("{}: offset commit before the rebalance failed: {}", settings.name(), e.getMessage());
+            }
+        } else {
+            c.commitAsync(nextOffsets(f.batch()), (offsets, error) -> {
+                if (error != null) {
+                    LOG.debug("{}: offset commit failed (positions are retried next batch): {}", settings.name(), error.getMessage());
+                }
+            });
+        }
+        return failed;
+    }
+
+    /** Returns when the failure is worth retrying; throws (stopping the service) when it never succeeds. */
+    private void handleFailure(Exception e, List<ConsumerRecord<String, String>> batch) throws Exception {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+        ConsumerRecord<String, String> first = batch.get(0);
+        String position = first.topic() + "-" + first.partition() + "@" + first.offset();
+        if (TransientErrors.isTransient(e) || isKafkaRetriable(e) || handler.isTransient(e)) {
+            LOG.warn("{}: batch from {} ({} records) failed transiently, retrying: {}", settings.name(), position,
+                    batch.size(), describe(e));
+            return;
+        }
+        throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + describe(e), e);
     }
 
     private static long currentLag(KafkaConsumer<String, String> c) {
@@ -137,29 +251,6 @@ public final class ConsumerLoop {
             total += c.currentLag(tp).orElse(0);
         }
         return total;
-    }
-
-    /** True when the batch is durable; false to retry it; throws when it can never succeed. */
-    private boolean apply(List<ConsumerRecord<String, String>> batch) throws Exception {
-        long start = System.nanoTime();
-        try {
-            handler.handle(batch);
-            batchLatency.record(Duration.ofNanos(System.nanoTime() - start));
-            batchSize.record(batch.size());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw e;
-        } catch (Exception e) {
-            ConsumerRecord<String, String> first = batch.get(0);
-            String position = first.topic() + "-" + first.partition() + "@" + first.offset();
-            if (TransientErrors.isTransient(e) || isKafkaRetriable(e) || handler.isTransient(e)) {
-                LOG.warn("{}: batch from {} ({} records) failed transiently, retrying: {}", settings.name(), position,
-                        batch.size(), describe(e));
-                return false;
-            }
-            throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + describe(e));
-        }
     }
 
     /**
@@ -215,7 +306,14 @@ public final class ConsumerLoop {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // Batches are applied between polls: nothing is in flight here.
+            // The batch in flight may hold records of these partitions: finish it (and commit its
+            // offsets) before they move to another consumer.
+            awaitInFlight(c);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            awaitInFlight(c);
         }
 
         @Override
@@ -223,6 +321,7 @@ public final class ConsumerLoop {
             if (partitions.isEmpty()) {
                 return;
             }
+            awaitInFlight(c);
             try {
                 Map<TopicPartition, Long> stored = handler.storedPositions(partitions);
                 stored.forEach(c::seek);
@@ -231,6 +330,19 @@ public final class ConsumerLoop {
                 // Without the stored positions we cannot know where to resume: fail loudly.
                 throw new IllegalStateException(settings.name() + ": cannot read stored positions: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Finishes the batch in flight from a rebalance callback; a failure is kept for the loop to retry. */
+    private void awaitInFlight(KafkaConsumer<String, String> c) {
+        try {
+            Failed failed = finishInFlight(c, true);
+            if (failed != null) {
+                failedInRebalance = failed;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
         }
     }
 
