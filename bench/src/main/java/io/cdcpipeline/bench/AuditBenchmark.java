@@ -123,6 +123,13 @@ final class AuditBenchmark {
         env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
+        // Sink settings to compare (e.g. AUDIT_PARALLEL_WRITERS=1) pass through from the environment;
+        // the benchmark's own (topics, group) win.
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("AUDIT_")) {
+                env.putIfAbsent(name, value);
+            }
+        });
         return env;
     }
 
