@@ -16,7 +16,7 @@ final class BenchDatabase {
     static final String PASSWORD = "bench-only-password";
 
     /**
-     * The benchmarks' PostgreSQL is sized like a small write-heavy server rather than with the
+     * The audit benchmark's PostgreSQL is sized like a small write-heavy server rather than with the
      * defaults (128 MB of shared buffers, a checkpoint every GB of WAL), which make every backend
      * evict dirty pages itself a few seconds into a bulk load. Baselines run on the same server.
      */
