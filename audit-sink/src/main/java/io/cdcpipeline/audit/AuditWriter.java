@@ -1,6 +1,6 @@
 package io.cdcpipeline.audit;
 
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +25,7 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 import io.cdcpipeline.common.db.PriorityPool;
 import io.cdcpipeline.common.kafka.BatchHandler;
@@ -299,34 +300,61 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         if (rows.isEmpty()) {
             return;
         }
+        // Built straight into one buffer (quoting included) and sent as bytes: this runs for every
+        // row, on the thread whose COPY the database is waiting for.
         StringBuilder csv = new StringBuilder(rows.size() * 512);
         HexFormat hex = HexFormat.of();
         for (AuditRow r : rows) {
-            csv.append(quote(r.sourceTable())).append(',')
-                    .append(r.op()).append(',')
-                    .append(quote(r.primaryKey())).append(',')
-                    .append(r.before() == null ? "" : quote(r.before())).append(',')
-                    .append(r.after() == null ? "" : quote(r.after())).append(',')
-                    .append(r.changedColumns() == null ? "" : quote(arrayLiteral(r.changedColumns()))).append(',')
-                    .append(r.txId() == null ? "" : Long.toString(r.txId())).append(',')
-                    .append(r.sourceLsn()).append(',')
-                    .append(r.committedAt()).append(',')
-                    .append(r.capturedAt()).append(',')
-                    .append(quote(r.chainTopic())).append(',')
-                    .append(r.chainPartition()).append(',')
-                    .append(r.chainOffset()).append(',')
-                    .append("\\x").append(hex.formatHex(r.prevHash())).append(',')
-                    .append("\\x").append(hex.formatHex(r.rowHash())).append('\n');
+            appendQuoted(csv, r.sourceTable()).append(',').append(r.op()).append(',');
+            appendQuoted(csv, r.primaryKey()).append(',');
+            if (r.before() != null) {
+                appendQuoted(csv, r.before());
+            }
+            csv.append(',');
+            if (r.after() != null) {
+                appendQuoted(csv, r.after());
+            }
+            csv.append(',');
+            if (r.changedColumns() != null) {
+                appendQuoted(csv, arrayLiteral(r.changedColumns()));
+            }
+            csv.append(',');
+            if (r.txId() != null) {
+                csv.append(r.txId().longValue());
+            }
+            csv.append(',').append(r.sourceLsn())
+                    .append(',').append(r.committedAt())
+                    .append(',').append(r.capturedAt()).append(',');
+            appendQuoted(csv, r.chainTopic())
+                    .append(',').append(r.chainPartition())
+                    .append(',').append(r.chainOffset())
+                    .append(",\\x");
+            hex.formatHex(csv, r.prevHash());
+            csv.append(",\\x");
+            hex.formatHex(csv, r.rowHash());
+            csv.append('\n');
         }
+        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
+        CopyIn in = tx.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY);
         try {
-            tx.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new StringReader(csv.toString()));
-        } catch (java.io.IOException e) {
-            throw new SQLException("COPY into audit.change_log failed", "08000", e);
+            in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
         }
     }
 
-    private static String quote(String value) {
-        return "\"" + value.replace("\"", "\"\"") + "\"";
+    /** {@code value} as a CSV field: in double quotes, inner double quotes doubled. */
+    private static StringBuilder appendQuoted(StringBuilder out, String value) {
+        out.append('"');
+        int from = 0;
+        for (int quote = value.indexOf('"'); quote >= 0; quote = value.indexOf('"', quote + 1)) {
+            out.append(value, from, quote + 1).append('"');
+            from = quote + 1;
+        }
+        return out.append(value, from, value.length()).append('"');
     }
 
     private static String arrayLiteral(List<String> values) {
