@@ -63,8 +63,8 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     /** Records dead-lettered whose batch is not durable yet, so a retried batch does not send them twice. */
     private final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
     /**
-     * Threads writing the other partition groups of a batch while the consumer's thread writes
-     * the first: one PostgreSQL backend per group, and one group's parsing and hashing overlaps
+     * Threads writing the other partition groups of a batch while the loop's writer thread writes
+     * the first: one PostgreSQL backend per group, and one group's hashing and CSV overlap
      * another's COPY.
      */
     private final List<ExecutorService> writers;

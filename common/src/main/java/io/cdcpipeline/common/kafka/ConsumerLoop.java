@@ -242,7 +242,8 @@ public final class ConsumerLoop {
                     batch.size(), describe(e));
             return;
         }
-        throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + describe(e), e);
+        // Without the cause: its message may carry row contents (see describe).
+        throw new IllegalStateException(settings.name() + ": batch from " + position + " cannot be applied: " + describe(e));
     }
 
     private static long currentLag(KafkaConsumer<String, String> c) {
