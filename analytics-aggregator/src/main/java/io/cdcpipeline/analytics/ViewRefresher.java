@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.db.Database;
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -53,11 +54,7 @@ final class ViewRefresher implements AutoCloseable {
                 .description("time since the oldest stats change the materialized view does not show").register(registry);
         Gauge.builder("analytics.refresh.leader", holdsLock, AtomicLong::get)
                 .description("1 on the instance allowed to refresh").register(registry);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "view-refresher");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("view-refresher"));
         long tick = Math.max(50, Math.min(1000, interval.toMillis() / 4));
         timer.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     }

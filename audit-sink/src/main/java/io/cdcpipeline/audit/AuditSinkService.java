@@ -25,6 +25,7 @@ import io.cdcpipeline.common.kafka.ConsumerLoop;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsServer;
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.common.service.ServiceRunner;
 
@@ -52,11 +53,7 @@ public final class AuditSinkService {
         Database db = Database.open(config.database(), metrics.registry(), EnumSet.of(Priority.CRITICAL));
         DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "audit-sink", config.replicationFactor(), metrics.registry());
         ChainHeads heads = new ChainHeads(config.kafka(), config.chainHeadsTopic(), config.replicationFactor());
-        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "audit-chain-heads");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("audit-chain-heads"));
         publisher.scheduleWithFixedDelay(heads::publish, config.chainHeadsInterval().toMillis(),
                 config.chainHeadsInterval().toMillis(), TimeUnit.MILLISECONDS);
         EnvelopeParser parser = new EnvelopeParser(config.messageTopic(), config.includeSnapshots(), config.maskedColumns(),

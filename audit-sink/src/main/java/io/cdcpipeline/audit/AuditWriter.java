@@ -30,6 +30,7 @@ import org.postgresql.copy.CopyIn;
 import io.cdcpipeline.common.db.PriorityPool;
 import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.service.DaemonThreads;
 
 /**
  * Writes a batch of change and context records to the audit log with an exactly-once effect.
@@ -67,7 +68,8 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
      * the first: one PostgreSQL backend per group, and one group's hashing and CSV overlap
      * another's COPY.
      */
-    private final List<ExecutorService> writers;
+    private final ExecutorService otherGroups;
+    private final int parallelWriters;
 
     AuditWriter(PriorityPool pool, String group, EnvelopeParser parser, DeadLetterQueue deadLetters, ChainHeads heads,
                 AuditMetrics metrics, int parallelWriters) {
@@ -77,21 +79,18 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         this.deadLetters = deadLetters;
         this.heads = heads;
         this.metrics = metrics;
-        List<ExecutorService> threads = new ArrayList<>();
-        for (int i = 1; i < parallelWriters; i++) {
-            String name = "audit-writer-" + i;
-            threads.add(Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, name);
-                t.setDaemon(true);
-                return t;
-            }));
-        }
-        this.writers = List.copyOf(threads);
+        this.parallelWriters = parallelWriters;
+        // One thread per group beyond the first, so every group of a batch runs at once.
+        this.otherGroups = parallelWriters > 1
+                ? Executors.newFixedThreadPool(parallelWriters - 1, DaemonThreads.numbered("audit-writer"))
+                : null;
     }
 
     @Override
     public void close() {
-        writers.forEach(ExecutorService::shutdownNow);
+        if (otherGroups != null) {
+            otherGroups.shutdownNow();
+        }
     }
 
     record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
@@ -116,7 +115,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     public Prepared prepare(List<ConsumerRecord<String, String>> batch) throws Exception {
         List<List<Item>> groups = new ArrayList<>();
         List<String> sent = new ArrayList<>();
-        for (List<ConsumerRecord<String, String>> group : PartitionGroups.split(batch, writers.size() + 1)) {
+        for (List<ConsumerRecord<String, String>> group : PartitionGroups.split(batch, parallelWriters)) {
             List<Item> items = new ArrayList<>(group.size());
             for (ConsumerRecord<String, String> record : group) {
                 ParsedRecord parsed;
@@ -144,7 +143,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         List<Future<?>> others = new ArrayList<>();
         for (int i = 1; i < batch.groups().size(); i++) {
             List<Item> group = batch.groups().get(i);
-            others.add(writers.get(i - 1).submit(() -> {
+            others.add(otherGroups.submit(() -> {
                 writeGroup(group);
                 return null;
             }));

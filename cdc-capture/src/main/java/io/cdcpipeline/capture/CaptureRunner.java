@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
@@ -57,7 +58,7 @@ public final class CaptureRunner {
     }
 
     public void run() throws Exception {
-        ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "capture-slot-monitor"));
+        ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("capture-slot-monitor"));
         monitor.scheduleWithFixedDelay(() -> slot.refresh(metrics), 0, SLOT_METRICS_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         Duration delay = config.restartDelay();
         try {
@@ -149,12 +150,6 @@ public final class CaptureRunner {
             root = root.getCause();
         }
         return t.getMessage() + (root != t ? " <- " + root.getMessage() : "");
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /** One engine with its own producer and topic creator, started on its own thread. */

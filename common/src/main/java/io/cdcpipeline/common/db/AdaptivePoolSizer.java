@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import com.zaxxer.hikari.HikariConfigMXBean;
 import com.zaxxer.hikari.HikariPoolMXBean;
 
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -38,11 +39,7 @@ final class AdaptivePoolSizer implements AutoCloseable {
     AdaptivePoolSizer(List<PriorityPool> pools, Duration interval, MeterRegistry registry) {
         this.pools = pools;
         this.registry = registry;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "adaptive-pool-sizer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("adaptive-pool-sizer"));
         timer.scheduleWithFixedDelay(this::tick, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,11 +72,7 @@ public final class ReplicaRouter implements AutoCloseable {
                     .tag("replica", r.address.toString()).description("replay lag of the replica as last measured")
                     .register(registry);
         }
-        this.checker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "replica-lag-check");
-            t.setDaemon(true);
-            return t;
-        });
+        this.checker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("replica-lag-check"));
         if (!this.replicas.isEmpty()) {
             checkNow();
             checker.scheduleWithFixedDelay(this::checkNow, settings.checkInterval().toMillis(),

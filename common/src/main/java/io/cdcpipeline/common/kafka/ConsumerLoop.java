@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.db.TransientErrors;
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -115,11 +116,7 @@ public final class ConsumerLoop {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, settings.name() + "-writer");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named(settings.name() + "-writer"));
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
             consumer = c;
             if (stopping) {

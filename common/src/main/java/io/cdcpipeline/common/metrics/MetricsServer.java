@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -63,11 +64,7 @@ public final class MetricsServer implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 16);
-            ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, service + "-metrics-http");
-                t.setDaemon(true);
-                return t;
-            });
+            ExecutorService executor = Executors.newFixedThreadPool(2, DaemonThreads.named(service + "-metrics-http"));
             http.setExecutor(executor);
             MetricsServer server = new MetricsServer(registry, http, executor, gc);
             http.createContext("/metrics", server::metrics);
