@@ -102,8 +102,9 @@ class MonitorIT {
         }
         long queryId = m.queryLong("SELECT queryid FROM pg_stat_statements WHERE query LIKE '%monitor_slow_probe%'"
                 + " AND query NOT LIKE '%pg_stat_statements%' AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())");
-        PrometheusText text = awaitScrape("the slow statement exported",
-                t -> !t.samples("pg_stat_statements_mean_time_seconds", "queryid", Long.toString(queryId)).isEmpty());
+        // A collection round may fall between the calls: wait for one that saw all three.
+        PrometheusText text = awaitScrape("the slow statement exported with its three calls",
+                t -> value(t, "pg_stat_statements_calls", "queryid", Long.toString(queryId)) >= 3);
         assertThat(value(text, "pg_stat_statements_mean_time_seconds", "queryid", Long.toString(queryId))).isGreaterThanOrEqualTo(0.25);
         assertThat(value(text, "pg_stat_statements_calls", "queryid", Long.toString(queryId))).isGreaterThanOrEqualTo(3);
         assertThat(text.samples("pg_stat_statements_calls").size()).as("bounded by 2 x MONITOR_TOP_STATEMENTS").isLessThanOrEqualTo(40);
