@@ -1,6 +1,5 @@
 package io.cdcpipeline.audit;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +22,6 @@ import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 import io.cdcpipeline.common.db.PriorityPool;
 import io.cdcpipeline.common.kafka.BatchHandler;
@@ -38,7 +34,7 @@ import io.cdcpipeline.common.service.DaemonThreads;
  * PostgreSQL backend per group; {@code AUDIT_PARALLEL_WRITERS}). In its transaction a group locks
  * its partitions' positions, skips what is already written (Kafka
  * redelivery: offsets below the stored position; capture republishing: source order at or below
- * the last written change), chains the new rows, COPYs them, inserts the actors and stores the new
+ * the last written change), chains the new rows and streams them into a COPY, inserts the actors and stores the new
  * positions and chain heads. The unique source key is the backstop: if a duplicate still reaches
  * it, the batch is redone with the duplicates looked up and left out.
  *
@@ -50,9 +46,6 @@ import io.cdcpipeline.common.service.DaemonThreads;
  */
 final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoCloseable {
 
-    private static final String COPY = "COPY audit.change_log (source_table, op, primary_key, before, after, changed_columns,"
-            + " tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset, prev_hash, row_hash)"
-            + " FROM STDIN (FORMAT csv)";
     private static final String UNIQUE_VIOLATION = "23505";
 
     private final PriorityPool pool;
@@ -108,6 +101,12 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
 
     /** A batch parsed and split into groups of whole partitions, each written in its own transaction. */
     record Prepared(List<List<Item>> groups, List<String> deadLettered) {
+    }
+
+    /** Each partition group goes to its own transaction: batches of as many partitions spread best. */
+    @Override
+    public int partitionsPerBatch() {
+        return parallelWriters;
     }
 
     /** Parses the batch and dead-letters what cannot be parsed (on the consumer loop's thread). */
@@ -203,30 +202,33 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         List<AuditRow> rows = new ArrayList<>();
         List<TxContext> contexts = new ArrayList<>();
         int duplicates = 0;
-        for (Map.Entry<TopicPartition, List<Item>> entry : byPartition.entrySet()) {
-            Position position = positions.get(entry.getKey());
-            for (Item item : entry.getValue()) {
-                long offset = item.record().offset();
-                if (offset < position.nextOffset) {
-                    duplicates++;
-                    continue;
-                }
-                position.nextOffset = offset + 1;
-                if (item.parsed() instanceof ParsedRecord.Change change) {
-                    if (change.order().compareTo(position.last) <= 0 || existing.contains(sourceKey(change.row()))) {
+        try (ChangeLogCopy copy = new ChangeLogCopy(tx)) {
+            for (Map.Entry<TopicPartition, List<Item>> entry : byPartition.entrySet()) {
+                Position position = positions.get(entry.getKey());
+                for (Item item : entry.getValue()) {
+                    long offset = item.record().offset();
+                    if (offset < position.nextOffset) {
                         duplicates++;
                         continue;
                     }
-                    AuditRow row = change.row().chained(position.head);
-                    rows.add(row);
-                    position.head = row.rowHash();
-                    position.last = change.order();
-                } else if (item.parsed() instanceof ParsedRecord.Context context) {
-                    contexts.add(context.context());
+                    position.nextOffset = offset + 1;
+                    if (item.parsed() instanceof ParsedRecord.Change change) {
+                        if (change.order().compareTo(position.last) <= 0 || existing.contains(sourceKey(change.row()))) {
+                            duplicates++;
+                            continue;
+                        }
+                        AuditRow row = change.row().chained(position.head);
+                        copy.add(row);
+                        rows.add(row);
+                        position.head = row.rowHash();
+                        position.last = change.order();
+                    } else if (item.parsed() instanceof ParsedRecord.Context context) {
+                        contexts.add(context.context());
+                    }
                 }
             }
+            copy.finish();
         }
-        copy(tx, rows);
         insertContexts(tx, contexts);
         store(tx, positions);
         metrics.duplicatesSkipped.increment(duplicates);
@@ -293,78 +295,6 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
             }
         }
         return existing;
-    }
-
-    private static void copy(Connection tx, List<AuditRow> rows) throws SQLException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        // Built straight into one buffer (quoting included) and sent as bytes: this runs for every
-        // row, on the thread whose COPY the database is waiting for.
-        StringBuilder csv = new StringBuilder(rows.size() * 512);
-        HexFormat hex = HexFormat.of();
-        for (AuditRow r : rows) {
-            appendQuoted(csv, r.sourceTable()).append(',').append(r.op()).append(',');
-            appendQuoted(csv, r.primaryKey()).append(',');
-            if (r.before() != null) {
-                appendQuoted(csv, r.before());
-            }
-            csv.append(',');
-            if (r.after() != null) {
-                appendQuoted(csv, r.after());
-            }
-            csv.append(',');
-            if (r.changedColumns() != null) {
-                appendQuoted(csv, arrayLiteral(r.changedColumns()));
-            }
-            csv.append(',');
-            if (r.txId() != null) {
-                csv.append(r.txId().longValue());
-            }
-            csv.append(',').append(r.sourceLsn())
-                    .append(',').append(r.committedAt())
-                    .append(',').append(r.capturedAt()).append(',');
-            appendQuoted(csv, r.chainTopic())
-                    .append(',').append(r.chainPartition())
-                    .append(',').append(r.chainOffset())
-                    .append(",\\x");
-            hex.formatHex(csv, r.prevHash());
-            csv.append(",\\x");
-            hex.formatHex(csv, r.rowHash());
-            csv.append('\n');
-        }
-        byte[] bytes = csv.toString().getBytes(StandardCharsets.UTF_8);
-        CopyIn in = tx.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY);
-        try {
-            in.writeToCopy(bytes, 0, bytes.length);
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
-    }
-
-    /** {@code value} as a CSV field: in double quotes, inner double quotes doubled. */
-    private static StringBuilder appendQuoted(StringBuilder out, String value) {
-        out.append('"');
-        int from = 0;
-        for (int quote = value.indexOf('"'); quote >= 0; quote = value.indexOf('"', quote + 1)) {
-            out.append(value, from, quote + 1).append('"');
-            from = quote + 1;
-        }
-        return out.append(value, from, value.length()).append('"');
-    }
-
-    private static String arrayLiteral(List<String> values) {
-        StringBuilder out = new StringBuilder("{");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                out.append(',');
-            }
-            out.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        return out.append('}').toString();
     }
 
     private static void insertContexts(Connection tx, List<TxContext> contexts) throws SQLException {

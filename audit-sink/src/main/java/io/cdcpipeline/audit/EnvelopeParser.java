@@ -1,5 +1,7 @@
 package io.cdcpipeline.audit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeSet;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
  * Turns records of the change topics and of {@code <prefix>.message} into audit rows and actor
@@ -24,6 +27,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 final class EnvelopeParser {
 
     static final String MASK = "****";
+    private static final String MASKED_VALUE = "\"" + MASK + "\"";
     private static final Set<String> OPS = Set.of("c", "u", "d", "r", "t");
 
     private final String messageTopic;
@@ -49,46 +53,154 @@ final class EnvelopeParser {
         if (record.value() == null) {
             return new ParsedRecord.Skip("tombstone");
         }
-        JsonNode value;
         try {
-            value = CanonicalJson.parse(record.value());
-        } catch (RuntimeException e) {
-            throw new PoisonRecordException("not JSON", e);
-        }
-        try {
-            return record.topic().equals(messageTopic) ? context(value) : change(record, value);
+            return record.topic().equals(messageTopic) ? context(CanonicalJson.parse(record.value())) : change(record);
         } catch (PoisonRecordException e) {
             throw e;
+        } catch (UncheckedIOException | IOException e) {
+            throw new PoisonRecordException("not JSON", e);
         } catch (RuntimeException e) {
             throw new PoisonRecordException("not a Debezium change envelope: " + e.getMessage(), e);
         }
     }
 
-    private ParsedRecord change(ConsumerRecord<String, String> record, JsonNode value) {
-        String op = required(value, "op").asText();
-        if (!OPS.contains(op)) {
-            throw new PoisonRecordException("unknown op '" + op + "'", null);
+    /** The fields of a change envelope the audit log needs; {@code null} where the envelope has none. */
+    private static final class Envelope {
+        String op;
+        SortedMap<String, String> before;
+        SortedMap<String, String> after;
+        String schema;
+        String table;
+        Long lsn;
+        Long txId;
+        Long sourceTsMs;
+        String sequence;
+        Long tsMs;
+        boolean hasSource;
+    }
+
+    /**
+     * Reads a change envelope in one pass over its tokens, the row images straight into canonical
+     * text (this runs for every change: a parsed tree and a second walk over it cost about twice as
+     * much). Checks come after the pass, in the order the envelope's meaning needs them.
+     */
+    private ParsedRecord change(ConsumerRecord<String, String> record) throws IOException {
+        Envelope e = new Envelope();
+        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(record.value())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new PoisonRecordException("not a Debezium change envelope: not a JSON object", null);
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken token = p.nextToken();
+                switch (field) {
+                    case "op" -> e.op = scalar(p);
+                    case "before" -> e.before = image(p, "before");
+                    case "after" -> e.after = image(p, "after");
+                    case "ts_ms" -> e.tsMs = number(p);
+                    case "source" -> {
+                        if (token == JsonToken.START_OBJECT) {
+                            e.hasSource = true;
+                            source(p, e);
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
         }
-        if (op.equals("r") && !includeSnapshots) {
+        if (e.op == null) {
+            throw new PoisonRecordException("missing op", null);
+        }
+        if (!OPS.contains(e.op)) {
+            throw new PoisonRecordException("unknown op '" + e.op + "'", null);
+        }
+        if (e.op.equals("r") && !includeSnapshots) {
             return new ParsedRecord.Skip("snapshot read");
         }
-        JsonNode source = required(value, "source");
-        String table = required(source, "schema").asText() + "." + required(source, "table").asText();
+        if (!e.hasSource) {
+            throw new PoisonRecordException("missing source", null);
+        }
+        String table = present(e.schema, "schema") + "." + present(e.table, "table");
         if (record.key() == null) {
             throw new PoisonRecordException("change without a key", null);
         }
-        JsonNode key = CanonicalJson.parse(record.key());
-        JsonNode before = mask(table, nullable(value.get("before")));
-        JsonNode after = mask(table, nullable(value.get("after")));
-        List<String> changed = op.equals("u") ? changedColumns(before, after) : null;
-        long lsn = required(source, "lsn").asLong();
-        JsonNode txId = source.get("txId");
-        AuditRow row = new AuditRow(table, op, CanonicalJson.of(key), before == null ? null : CanonicalJson.of(before),
-                after == null ? null : CanonicalJson.of(after), changed,
-                txId == null || txId.isNull() ? null : txId.asLong(), lsn,
-                Instant.ofEpochMilli(required(source, "ts_ms").asLong()), Instant.ofEpochMilli(required(value, "ts_ms").asLong()),
+        String key;
+        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(record.key())) {
+            p.nextToken();
+            key = CanonicalJson.read(p);
+        }
+        SortedMap<String, String> before = mask(table, e.before);
+        SortedMap<String, String> after = mask(table, e.after);
+        List<String> changed = e.op.equals("u") ? changedColumns(before, after) : null;
+        long lsn = present(e.lsn, "lsn");
+        AuditRow row = new AuditRow(table, e.op, key, before == null ? null : CanonicalJson.ofMembers(before),
+                after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId, lsn,
+                Instant.ofEpochMilli(present(e.sourceTsMs, "ts_ms")), Instant.ofEpochMilli(present(e.tsMs, "ts_ms")),
                 record.topic(), record.partition(), record.offset(), null, null);
-        return new ParsedRecord.Change(row, order(source, lsn));
+        return new ParsedRecord.Change(row, order(e.sequence, lsn));
+    }
+
+    private static void source(JsonParser p, Envelope e) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "schema" -> e.schema = scalar(p);
+                case "table" -> e.table = scalar(p);
+                case "lsn" -> e.lsn = number(p);
+                case "txId" -> e.txId = number(p);
+                case "ts_ms" -> e.sourceTsMs = number(p);
+                case "sequence" -> e.sequence = scalar(p);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    /** A row image: an object, or null (JSON null or absent). */
+    private static SortedMap<String, String> image(JsonParser p, String field) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new PoisonRecordException(field + " is not an object", null);
+        }
+        return CanonicalJson.readObject(p);
+    }
+
+    /** A scalar's text; null for JSON null; an object or array is not a scalar. */
+    private static String scalar(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (p.currentToken().isStructStart()) {
+            throw new PoisonRecordException("'" + p.currentName() + "' is not a scalar", null);
+        }
+        return p.getValueAsString();
+    }
+
+    /** A number, or a string holding one (Debezium spells some positions as strings); null for JSON null. */
+    private static Long number(JsonParser p) throws IOException {
+        String text = scalar(p);
+        if (text == null) {
+            return null;
+        }
+        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new PoisonRecordException("'" + p.currentName() + "' is not a whole number: " + text, null);
+        }
+    }
+
+    private static <T> T present(T value, String field) {
+        if (value == null) {
+            throw new PoisonRecordException("missing " + field, null);
+        }
+        return value;
     }
 
     private ParsedRecord context(JsonNode value) {
@@ -109,47 +221,49 @@ final class EnvelopeParser {
     }
 
     /** Debezium's {@code sequence} is a JSON text: {@code ["<last commit lsn>","<lsn>"]}, either may be null. */
-    private static SourceOrder order(JsonNode source, long lsn) {
-        JsonNode sequence = source.get("sequence");
-        if (sequence == null || sequence.isNull()) {
+    private static SourceOrder order(String sequence, long lsn) {
+        if (sequence == null) {
             return new SourceOrder(0, lsn);
         }
-        JsonNode parts = CanonicalJson.parse(sequence.asText());
+        JsonNode parts = CanonicalJson.parse(sequence);
         long commit = parts.path(0).isNull() || parts.path(0).isMissingNode() ? 0 : Long.parseLong(parts.path(0).asText());
         return new SourceOrder(commit, lsn);
     }
 
-    private JsonNode mask(String table, JsonNode row) {
+    private SortedMap<String, String> mask(String table, SortedMap<String, String> row) {
         Set<String> columns = masked.get(table);
-        if (row == null || columns == null || !row.isObject()) {
+        if (row == null || columns == null) {
             return row;
         }
-        ObjectNode copy = ((ObjectNode) row).deepCopy();
         for (String column : columns) {
-            if (copy.has(column)) {
+            String value = row.get(column);
+            if (value != null) {
                 if (dropMasked) {
-                    copy.remove(column);
-                } else if (!copy.get(column).isNull()) {
-                    copy.set(column, TextNode.valueOf(MASK));
+                    row.remove(column);
+                } else if (!value.equals("null")) {
+                    row.put(column, MASKED_VALUE);
                 }
             }
         }
-        return copy;
+        return row;
     }
 
-    /** Columns whose values differ between the before and after images (a masked column compares masked). */
-    static List<String> changedColumns(JsonNode before, JsonNode after) {
+    /**
+     * Columns whose values differ between the before and after images (a masked column compares
+     * masked). Values compare as canonical text, so 1.0 and 1.00 are the same value.
+     */
+    static List<String> changedColumns(SortedMap<String, String> before, SortedMap<String, String> after) {
         Set<String> names = new TreeSet<>();
         if (before != null) {
-            before.fieldNames().forEachRemaining(names::add);
+            names.addAll(before.keySet());
         }
         if (after != null) {
-            after.fieldNames().forEachRemaining(names::add);
+            names.addAll(after.keySet());
         }
         List<String> changed = new ArrayList<>();
         for (String name : names) {
-            JsonNode a = before == null ? null : before.get(name);
-            JsonNode b = after == null ? null : after.get(name);
+            String a = before == null ? null : before.get(name);
+            String b = after == null ? null : after.get(name);
             if (!Objects.equals(a, b)) {
                 changed.add(name);
             }
@@ -163,10 +277,6 @@ final class EnvelopeParser {
             throw new PoisonRecordException("missing " + field, null);
         }
         return value;
-    }
-
-    private static JsonNode nullable(JsonNode node) {
-        return node == null || node.isNull() ? null : node;
     }
 
     private static String text(JsonNode node, String field) {

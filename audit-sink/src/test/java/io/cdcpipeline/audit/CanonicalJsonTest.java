@@ -2,7 +2,16 @@ package io.cdcpipeline.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SortedMap;
+
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.core.JsonParser;
 
 class CanonicalJsonTest {
 
@@ -29,8 +38,74 @@ class CanonicalJsonTest {
     }
 
     @Test
-    void shouldListOnlyTheColumnsWhoseValuesDiffer() {
-        assertThat(EnvelopeParser.changedColumns(CanonicalJson.parse("{\"a\":1,\"b\":\"x\",\"c\":null,\"d\":1.0}"),
-                CanonicalJson.parse("{\"a\":1,\"b\":\"y\",\"c\":2,\"d\":1.00}"))).containsExactly("b", "c");
+    void shouldListOnlyTheColumnsWhoseValuesDiffer() throws Exception {
+        assertThat(EnvelopeParser.changedColumns(members("{\"a\":1,\"b\":\"x\",\"c\":null,\"d\":1.0,\"e\":5}"),
+                members("{\"a\":1,\"b\":\"y\",\"c\":2,\"d\":1.00,\"f\":null}"))).containsExactly("b", "c", "e", "f");
+        assertThat(EnvelopeParser.changedColumns(null, members("{\"a\":1}"))).containsExactly("a");
+    }
+
+    @Test
+    void shouldSpellTheSameTextFromTheTokenStreamAsFromTheTree() throws Exception {
+        List<String> samples = new ArrayList<>(List.of(
+                "{\"b\":1,\"a\":{\"z\":[1,2.50,{\"y\":null,\"x\":true}],\"c\":\"\\u00e9\\\"\\n\\t\\u0001\"},\"a2\":false}",
+                "{\"dup\":1,\"dup\":2}", "[]", "{}", "\"text\"", "-0", "-0.0", "1e3", "1E-2", "0.000", "-12.3400e5",
+                "12345678901234567890123", "-9223372036854775808", "2147483648", "3.14159265358979323846264338327950288"));
+        Random random = new Random(20261202);
+        for (int i = 0; i < 2000; i++) {
+            samples.add(randomJson(random, 0));
+        }
+        for (String sample : samples) {
+            try (JsonParser parser = CanonicalJson.MAPPER.getFactory().createParser(sample)) {
+                parser.nextToken();
+                assertThat(CanonicalJson.read(parser)).as(sample).isEqualTo(CanonicalJson.of(CanonicalJson.parse(sample)));
+            }
+        }
+    }
+
+    private static SortedMap<String, String> members(String json) throws Exception {
+        try (JsonParser parser = CanonicalJson.MAPPER.getFactory().createParser(json)) {
+            parser.nextToken();
+            return CanonicalJson.readObject(parser);
+        }
+    }
+
+    private static String randomJson(Random random, int depth) {
+        int kind = random.nextInt(depth > 3 ? 6 : 8);
+        return switch (kind) {
+            case 0 -> "null";
+            case 1 -> random.nextBoolean() ? "true" : "false";
+            case 2 -> Long.toString(random.nextLong() >> random.nextInt(64));
+            case 3 -> new BigDecimal(BigInteger.valueOf(random.nextLong()), random.nextInt(20) - 5).toString();
+            case 4 -> random.nextDouble() * Math.pow(10, random.nextInt(30) - 15) + "";
+            case 5 -> quoted(random);
+            case 6 -> {
+                StringBuilder out = new StringBuilder("[");
+                for (int i = random.nextInt(4); i > 0; i--) {
+                    out.append(randomJson(random, depth + 1)).append(i > 1 ? "," : "");
+                }
+                yield out.append(']').toString();
+            }
+            default -> {
+                StringBuilder out = new StringBuilder("{");
+                for (int i = random.nextInt(5); i > 0; i--) {
+                    out.append(quoted(random)).append(':').append(randomJson(random, depth + 1)).append(i > 1 ? "," : "");
+                }
+                yield out.append('}').toString();
+            }
+        };
+    }
+
+    private static String quoted(Random random) {
+        String alphabet = "abcé\"\\/\u00a0\u2028😀 \t\n\u0001";
+        StringBuilder text = new StringBuilder();
+        for (int i = random.nextInt(6); i > 0; i--) {
+            text.appendCodePoint(alphabet.codePointAt(alphabet.offsetByCodePoints(0, random.nextInt(alphabet.codePointCount(0,
+                    alphabet.length())))));
+        }
+        try {
+            return CanonicalJson.MAPPER.writeValueAsString(text.toString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -47,6 +47,15 @@ public interface BatchHandler<P> {
         return false;
     }
 
+    /**
+     * How many partitions a batch should span for this handler to write them in parallel (1: no
+     * preference). The loop then polls a share of the batch at a time, pausing the partitions it
+     * already holds, so a backlog on several partitions gives batches of several partitions.
+     */
+    default int partitionsPerBatch() {
+        return 1;
+    }
+
     /** A handler with nothing to prepare: the whole batch is applied in one step. */
     interface OneStep extends BatchHandler<List<ConsumerRecord<String, String>>> {
 

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,10 +90,16 @@ public final class ConsumerLoop {
     private InFlight inFlight;
     /** Set when the batch in flight failed while a rebalance waited for it: the loop retries it. */
     private Failed failedInRebalance;
+    /** Rebalances seen by this loop (loop thread only: callbacks run inside poll). */
+    private long rebalances;
+    /** Records per poll: a share of the batch when the handler wants batches of several partitions. */
+    private final int maxPollRecords;
 
     public ConsumerLoop(Settings settings, BatchHandler<?> handler, MeterRegistry registry) {
         this.settings = settings;
         this.handler = handler;
+        int spread = Math.max(1, Math.min(handler.partitionsPerBatch(), settings.maxBatchRecords()));
+        this.maxPollRecords = (settings.maxBatchRecords() + spread - 1) / spread;
         String prefix = settings.name().replace('-', '_');
         this.batchLatency = Timer.builder(prefix + ".batch.latency").description("time to apply one batch durably")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -107,7 +115,7 @@ public final class ConsumerLoop {
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxBatchRecords());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, settings.maxBatchBytes());
         // A poll drains one partition's fetched chunk before the next: chunks well below the batch
         // size give batches from several partitions, which a handler can write in parallel.
@@ -125,15 +133,13 @@ public final class ConsumerLoop {
             c.subscribe(settings.topics(), new Rebalance(c));
             Duration delay = settings.retryDelay();
             while (!stopping) {
-                ConsumerRecords<String, String> polled;
+                List<ConsumerRecord<String, String>> batch;
                 try {
-                    polled = c.poll(Duration.ofMillis(inFlight == null ? 500 : 50));
+                    batch = pollBatch(c, Duration.ofMillis(inFlight == null ? 500 : 50));
                 } catch (WakeupException e) {
                     break;
                 }
                 lag.set(currentLag(c));
-                List<ConsumerRecord<String, String>> batch = new ArrayList<>(polled.count());
-                polled.forEach(batch::add);
                 Step next = null;
                 Exception failure = null;
                 if (!batch.isEmpty()) {
@@ -186,6 +192,61 @@ public final class ConsumerLoop {
             consumer = null;
             writer.shutdownNow();
         }
+    }
+
+    /**
+     * The next batch: one poll, then, while a backlog remains and the batch has room for another
+     * poll's worth, more polls that do not wait, each with the partitions the batch already holds
+     * paused. A poll drains one partition's fetched chunk before it moves to the next, so without
+     * the pauses a backlog gives batches of one partition each, which a handler that writes
+     * partitions in parallel ({@link BatchHandler#partitionsPerBatch()}) cannot spread. Paused
+     * partitions keep what was fetched for them; when only they have more, the batch is topped up
+     * from them.
+     */
+    private List<ConsumerRecord<String, String>> pollBatch(KafkaConsumer<String, String> c, Duration timeout) {
+        ConsumerRecords<String, String> polled = c.poll(timeout);
+        List<ConsumerRecord<String, String>> batch = new ArrayList<>(polled.count());
+        polled.forEach(batch::add);
+        if (maxPollRecords == settings.maxBatchRecords()) {
+            return batch;
+        }
+        long rebalancesBefore = rebalances;
+        Set<TopicPartition> paused = new HashSet<>();
+        try {
+            // A poll returns less than it may only when what is fetched has run out (for the
+            // partitions not paused): then only the paused ones can top the batch up.
+            while (batch.size() + maxPollRecords <= settings.maxBatchRecords()
+                    && (polled.count() == maxPollRecords || (polled.count() > 0 && !paused.isEmpty()))) {
+                Set<TopicPartition> held = new HashSet<>(polled.partitions());
+                held.retainAll(c.assignment());
+                c.pause(held);
+                paused.addAll(held);
+                polled = c.poll(Duration.ZERO);
+                if (polled.isEmpty() && !paused.isEmpty()) {
+                    c.resume(paused);
+                    paused.clear();
+                    polled = c.poll(Duration.ZERO);
+                }
+                if (rebalances != rebalancesBefore) {
+                    // Positions were reset or partitions moved under the batch: start over from its
+                    // first records where they are still ours.
+                    batch.addAll(toList(polled));
+                    seekToBatchStart(c, batch);
+                    return new ArrayList<>();
+                }
+                polled.forEach(batch::add);
+            }
+        } finally {
+            paused.retainAll(c.assignment());
+            c.resume(paused);
+        }
+        return batch;
+    }
+
+    private static List<ConsumerRecord<String, String>> toList(ConsumerRecords<String, String> records) {
+        List<ConsumerRecord<String, String>> list = new ArrayList<>(records.count());
+        records.forEach(list::add);
+        return list;
     }
 
     private static <P> Step prepare(BatchHandler<P> handler, List<ConsumerRecord<String, String>> batch) throws Exception {
@@ -304,6 +365,7 @@ public final class ConsumerLoop {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            rebalances++;
             // The batch in flight may hold records of these partitions: finish it (and commit its
             // offsets) before they move to another consumer.
             awaitInFlight(c);
@@ -311,11 +373,13 @@ public final class ConsumerLoop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            rebalances++;
             awaitInFlight(c);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            rebalances++;
             if (partitions.isEmpty()) {
                 return;
             }

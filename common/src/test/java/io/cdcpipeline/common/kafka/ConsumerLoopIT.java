@@ -106,4 +106,66 @@ class ConsumerLoopIT {
             assertThat(offsets).as("partition %d applied in offset order", p).isSorted();
         }
     }
+
+    /** Batches of a handler that writes partitions in parallel (see {@link BatchHandler#partitionsPerBatch()}). */
+    private static final class SpreadHandler implements BatchHandler.OneStep {
+        final List<List<ConsumerRecord<String, String>>> batches = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void handle(List<ConsumerRecord<String, String>> batch) {
+            batches.add(List.copyOf(batch));
+        }
+
+        @Override
+        public int partitionsPerBatch() {
+            return 2;
+        }
+    }
+
+    @Test
+    void shouldSpreadABacklogsBatchesOverSeveralPartitionsWhenTheHandlerWritesThemInParallel() throws Exception {
+        EmbeddedInfrastructure infra = EmbeddedInfrastructure.shared();
+        KafkaTopics topics = infra.kafka().topics();
+        String topic = KafkaTopics.uniqueName("spread");
+        topics.create(topic, 4);
+        // Keys spread the records over the four partitions; all of them are there before the loop starts.
+        topics.produce(topic, IntStream.range(0, 8_000).mapToObj(i -> Map.entry("k" + (i % 16), Integer.toString(i))).toList());
+
+        SpreadHandler handler = new SpreadHandler();
+        int maxBatch = 400;
+        ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("spread-it", new KafkaSettings(infra.kafka().bootstrapServers()),
+                "spread-it-" + topic, Pattern.compile(Pattern.quote(topic)), maxBatch, 1_048_576, Duration.ofMillis(50),
+                Duration.ofMillis(200)), handler, new SimpleMeterRegistry());
+        Thread thread = new Thread(() -> {
+            try {
+                loop.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "spread-it");
+        thread.start();
+        try {
+            await().atMost(60, TimeUnit.SECONDS).until(() -> handler.batches.stream().mapToInt(List::size).sum() >= 8_000);
+        } finally {
+            loop.stop();
+            thread.join(10_000);
+        }
+
+        List<List<ConsumerRecord<String, String>>> batches = List.copyOf(handler.batches);
+        List<ConsumerRecord<String, String>> applied = batches.stream().flatMap(List::stream).toList();
+        assertThat(applied).as("each record once").hasSize(8_000);
+        assertThat(applied.stream().map(ConsumerRecord::value).distinct().count()).isEqualTo(8_000);
+        for (int partition = 0; partition < 4; partition++) {
+            int p = partition;
+            assertThat(applied.stream().filter(r -> r.partition() == p).map(ConsumerRecord::offset).toList())
+                    .as("partition %d in offset order", p).isSorted();
+        }
+        assertThat(batches).as("no batch above the maximum").allSatisfy(b -> assertThat(b).hasSizeLessThanOrEqualTo(maxBatch));
+        // A poll alone drains one partition's fetched chunk (here hundreds of records) before the
+        // next: without pausing, nearly every batch would hold one partition.
+        long spread = batches.stream().filter(b -> b.stream().map(ConsumerRecord::partition).distinct().count() >= 2).count();
+        assertThat(spread).as("batches spanning two or more partitions, of %d: %s", batches.size(),
+                batches.stream().map(b -> b.stream().map(ConsumerRecord::partition).distinct().sorted().toList()).toList())
+                .isGreaterThanOrEqualTo(batches.size() / 2);
+    }
 }
