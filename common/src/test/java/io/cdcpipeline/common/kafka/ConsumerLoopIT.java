@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,20 +78,7 @@ class ConsumerLoopIT {
         ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("loop-it", new KafkaSettings(infra.kafka().bootstrapServers()),
                 "loop-it-" + topic, Pattern.compile(Pattern.quote(topic)), 100, 1_048_576, Duration.ofMillis(50),
                 Duration.ofMillis(200)), handler, new SimpleMeterRegistry());
-        Thread thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "loop-it");
-        thread.start();
-        try {
-            await().atMost(60, TimeUnit.SECONDS).until(() -> handler.applied.size() >= RECORDS);
-        } finally {
-            loop.stop();
-            thread.join(10_000);
-        }
+        runUntil(loop, () -> handler.applied.size() >= RECORDS);
 
         assertThat(handler.failed).as("the third batch failed once").isTrue();
         assertThat(handler.overlappingApplies).as("applies never run at the same time").hasValue(0);
@@ -104,6 +92,24 @@ class ConsumerLoopIT {
             int p = partition;
             List<Long> offsets = applied.stream().filter(r -> r.partition() == p).map(ConsumerRecord::offset).toList();
             assertThat(offsets).as("partition %d applied in offset order", p).isSorted();
+        }
+    }
+
+    /** Runs the loop on its own thread until {@code done}, then stops it. */
+    private static void runUntil(ConsumerLoop loop, Callable<Boolean> done) throws InterruptedException {
+        Thread thread = new Thread(() -> {
+            try {
+                loop.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "consumer-loop-it");
+        thread.start();
+        try {
+            await().atMost(60, TimeUnit.SECONDS).until(done);
+        } finally {
+            loop.stop();
+            thread.join(10_000);
         }
     }
 
@@ -136,20 +142,7 @@ class ConsumerLoopIT {
         ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("spread-it", new KafkaSettings(infra.kafka().bootstrapServers()),
                 "spread-it-" + topic, Pattern.compile(Pattern.quote(topic)), maxBatch, 1_048_576, Duration.ofMillis(50),
                 Duration.ofMillis(200)), handler, new SimpleMeterRegistry());
-        Thread thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "spread-it");
-        thread.start();
-        try {
-            await().atMost(60, TimeUnit.SECONDS).until(() -> handler.batches.stream().mapToInt(List::size).sum() >= 8_000);
-        } finally {
-            loop.stop();
-            thread.join(10_000);
-        }
+        runUntil(loop, () -> handler.batches.stream().mapToInt(List::size).sum() >= 8_000);
 
         List<List<ConsumerRecord<String, String>>> batches = List.copyOf(handler.batches);
         List<ConsumerRecord<String, String>> applied = batches.stream().flatMap(List::stream).toList();
