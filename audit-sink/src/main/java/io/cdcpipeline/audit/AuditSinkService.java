@@ -3,6 +3,7 @@ package io.cdcpipeline.audit;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Map;
@@ -11,6 +12,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,6 +70,11 @@ public final class AuditSinkService {
         return Service.of(loop::run, loop::stop, metrics, db, dlq, heads, publisher::shutdownNow, writer);
     }
 
+    /** {@code verify --every}: the chains verified on a schedule, results on /metrics (the local pipeline runs it too). */
+    public static Service scheduledVerification(Map<String, String> env, Duration every) {
+        return ScheduledVerification.create(env, Optional.empty(), Optional.empty(), every);
+    }
+
     static int verify(Map<String, String> env, PrintWriter out, String... args) {
         CommandLine cli = new CommandLine(new Verify(env, out));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -87,6 +95,10 @@ public final class AuditSinkService {
         @Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "only the chains of this table")
         String table;
 
+        @Option(names = "--every", paramLabel = "DURATION", description = "verify now and then every DURATION (s, m, h or d"
+                + " suffix), exporting the results on /metrics (METRICS_PORT, default 9407) until stopped")
+        String every;
+
         Verify(Map<String, String> env, PrintWriter out) {
             this.env = env;
             this.out = out;
@@ -94,6 +106,11 @@ public final class AuditSinkService {
 
         @Override
         public Integer call() throws Exception {
+            if (every != null) {
+                Duration interval = parseDuration(every);
+                return ServiceRunner.runUntilStopped("audit-verify", e -> ScheduledVerification.create(e, Optional.ofNullable(from),
+                        Optional.ofNullable(table), interval), env);
+            }
             Settings settings = new Settings(env);
             ConnectionSettings db = ConnectionSettings.read(settings, "audit-sink-verify");
             Optional<String> bootstrap = settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS);
@@ -109,6 +126,21 @@ public final class AuditSinkService {
                 report.problems().forEach(p -> out.println("BROKEN " + p));
                 return report.ok() ? 0 : 1;
             }
+        }
+
+        private static Duration parseDuration(String text) {
+            Matcher m = Pattern.compile("([0-9]{1,9})([smhd])").matcher(text.trim());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw new ConfigurationException("audit-sink verify",
+                        java.util.List.of("--every expects a positive duration such as 30m, 6h or 1d, not '" + text + "'"));
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
         }
     }
 }

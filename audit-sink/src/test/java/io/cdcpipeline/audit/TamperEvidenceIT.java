@@ -13,9 +13,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+
+import io.cdcpipeline.testkit.PrometheusText;
 
 import io.cdcpipeline.common.service.ServiceThread;
 
@@ -67,6 +70,22 @@ class TamperEvidenceIT {
             assertThat(report).contains(tail.topic() + "-0 at offset " + tail.offset() + ": the published chain head is at offset "
                     + tail.offset());
             assertThat(chain2.size()).isGreaterThan(302);
+
+            // Scheduled: the same verification, run by the service, exported for the alert.
+            Map<String, String> serviceEnv = new HashMap<>(env);
+            serviceEnv.put("METRICS_BIND", "127.0.0.1");
+            serviceEnv.put("METRICS_PORT", "0");
+            try (ServiceThread verifier = new ServiceThread("audit-verify",
+                    ScheduledVerification.create(serviceEnv, Optional.empty(), Optional.empty(), Duration.ofHours(1)))) {
+                int port = verifier.metrics().port();
+                await().atMost(Duration.ofSeconds(60)).until(() -> PrometheusText.scrape(port)
+                        .value("audit_verify_runs_total", "outcome", "broken").orElse(0.0) >= 1);
+                PrometheusText metrics = PrometheusText.scrape(port);
+                assertThat(metrics.value("audit_verify_broken_chains")).as("chains 0, 1 and 2 are broken").contains(3.0);
+                assertThat(metrics.value("audit_verify_chains")).contains(4.0);
+                assertThat(metrics.value("audit_verify_runs_total", "outcome", "ok")).contains(0.0);
+                assertThat(metrics.value("audit_verify_last_run_timestamp_seconds").orElseThrow()).isPositive();
+            }
         }
     }
 

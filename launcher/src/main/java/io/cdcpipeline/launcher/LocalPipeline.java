@@ -174,6 +174,12 @@ public final class LocalPipeline implements AutoCloseable {
         maintainEnv.put("METRICS_PORT", "0");
         ServiceThread maintain = new ServiceThread("db-maintain", MaintenanceService.create(maintainEnv, Duration.ofMinutes(10)));
         services.add(maintain);
+        // The audit log's chains verified on a schedule, as a role that may read the log (audit_user may not).
+        Map<String, String> verifyEnv = new HashMap<>(database.superuserEnv());
+        verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
+        verifyEnv.put("METRICS_BIND", "127.0.0.1");
+        verifyEnv.put("METRICS_PORT", "0");
+        services.add(new ServiceThread("audit-verify", AuditSinkService.scheduledVerification(verifyEnv, Duration.ofMinutes(10))));
         awaitReady("audit-sink", audit::ready);
         awaitReady("analytics-aggregator", analytics::ready);
         awaitReady("cache-invalidator", cache::ready);

@@ -45,7 +45,7 @@ class OperationsIT {
                 }
             });
             assertThat(ports.keySet()).containsExactlyInAnyOrder("cdc-capture", "audit-sink", "analytics-aggregator",
-                    "cache-invalidator", "db-monitor", "db-maintain");
+                    "cache-invalidator", "db-monitor", "db-maintain", "audit-verify");
 
             Set<String> exported = new TreeSet<>();
             AtomicReference<Set<String>> missing = new AtomicReference<>(Set.of());

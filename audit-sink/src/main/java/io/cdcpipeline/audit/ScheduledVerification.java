@@ -1,0 +1,122 @@
+package io.cdcpipeline.audit;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.db.ConnectionSettings;
+import io.cdcpipeline.common.kafka.KafkaSettings;
+import io.cdcpipeline.common.metrics.MetricsConfig;
+import io.cdcpipeline.common.metrics.MetricsServer;
+import io.cdcpipeline.common.service.DaemonThreads;
+import io.cdcpipeline.common.service.Service;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * {@code audit-sink verify --every DURATION}: verifies the chains now and then every DURATION
+ * (from the end of the previous run, so runs never overlap) and exports the results, so a
+ * tampered log raises an alert instead of waiting for someone to run {@code verify}. Broken links
+ * are logged by position (chain, offset, row id), never with row contents.
+ */
+final class ScheduledVerification {
+
+    static final int DEFAULT_METRICS_PORT = 9407;
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduledVerification.class);
+
+    /** The verifier's meters: what the last completed run found, and how runs ended. */
+    static final class VerificationMetrics {
+        private final MeterRegistry registry;
+        private final AtomicLong brokenChains = new AtomicLong();
+        private final AtomicLong rows = new AtomicLong();
+        private final AtomicLong chains = new AtomicLong();
+        private final AtomicLong lastRun = new AtomicLong();
+
+        VerificationMetrics(MeterRegistry registry) {
+            this.registry = registry;
+            Gauge.builder("audit.verify.broken.chains", brokenChains, AtomicLong::get)
+                    .description("chains with a broken link in the last completed verification (0 before the first)")
+                    .strongReference(true).register(registry);
+            Gauge.builder("audit.verify.rows", rows, AtomicLong::get).description("rows the last completed verification read")
+                    .strongReference(true).register(registry);
+            Gauge.builder("audit.verify.chains", chains, AtomicLong::get).description("chains the last completed verification read")
+                    .strongReference(true).register(registry);
+            Gauge.builder("audit.verify.last.run.timestamp.seconds", lastRun, AtomicLong::get)
+                    .description("end of the last completed verification (Unix time; 0 = none yet)").strongReference(true)
+                    .register(registry);
+            for (String outcome : new String[] {"ok", "broken", "error"}) {
+                runs(outcome);
+            }
+        }
+
+        void completed(ChainVerifier.Report report) {
+            brokenChains.set(report.problems().stream().map(ChainVerifier.Problem::chain).distinct().count());
+            rows.set(report.rows());
+            chains.set(report.chains());
+            lastRun.set(Instant.now().getEpochSecond());
+            runs(report.ok() ? "ok" : "broken").increment();
+        }
+
+        void failed() {
+            runs("error").increment();
+        }
+
+        private io.micrometer.core.instrument.Counter runs(String outcome) {
+            return registry.counter("audit.verify.runs", "outcome", outcome);
+        }
+    }
+
+    private ScheduledVerification() {
+    }
+
+    static Service create(Map<String, String> env, Optional<Instant> from, Optional<String> table, Duration every) {
+        Settings settings = new Settings(env);
+        ConnectionSettings db = ConnectionSettings.read(settings, "audit-verify");
+        Optional<String> bootstrap = settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS);
+        String group = settings.required(AuditSinkConfig.AUDIT_CONSUMER_GROUP);
+        MetricsConfig metricsConfig = MetricsConfig.read(settings, DEFAULT_METRICS_PORT);
+        settings.validate("audit-sink verify --every");
+        MetricsServer metrics = MetricsServer.start(metricsConfig, "audit-verify");
+        VerificationMetrics results = new VerificationMetrics(metrics.registry());
+        metrics.addReadinessCheck("scheduled", () -> true);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("audit-verify"));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable runOnce = () -> {
+            try {
+                Map<String, ChainHeads.Head> heads = bootstrap
+                        .map(b -> ChainHeads.read(new KafkaSettings(b), AuditSinkConfig.chainHeadsTopic(group))).orElse(Map.of());
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.driverProperties())) {
+                    ChainVerifier.Report report = ChainVerifier.verify(c, from, table, heads);
+                    results.completed(report);
+                    if (report.ok()) {
+                        LOG.info("verified {} rows in {} chains: intact", report.rows(), report.chains());
+                    } else {
+                        report.problems().forEach(p -> LOG.error("BROKEN {}", p));
+                    }
+                }
+            } catch (Exception e) {
+                // An outage: this run is lost, the next one tries again.
+                LOG.warn("verification run failed: {}", e.getMessage());
+                results.failed();
+            }
+        };
+        return Service.of(() -> {
+            scheduler.scheduleWithFixedDelay(runOnce, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+            stopped.await();
+            scheduler.shutdownNow();
+            scheduler.awaitTermination(30, TimeUnit.SECONDS);
+        }, stopped::countDown, metrics);
+    }
+}
