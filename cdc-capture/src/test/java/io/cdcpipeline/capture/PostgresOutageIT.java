@@ -22,13 +22,17 @@ class PostgresOutageIT {
         try (CaptureFixture.InProcess capture = f.startInProcess()) {
             capture.awaitStreaming();
             Workload.run(f.db, 700, 300_000, 500, 50, new AtomicInteger());
+            // The outage comes while the capture streams, not in the moments after its first start:
+            // its first changes are published and their position committed (every 500 ms here).
+            String topic = f.topic("tags");
+            f.consumeUntil(r -> CrashRecoveryIT.distinctChanges(r, topic, 300_000).size() >= 1000, Duration.ofSeconds(60));
+            Thread.sleep(1500);
 
             server.stop();
             Thread.sleep(2000);
             server.start();
 
             Workload.run(f.db, 700, 301_000, 500, 50, new AtomicInteger());
-            String topic = f.topic("tags");
             List<ConsumerRecord<String, String>> records = f.consumeUntil(
                     r -> CrashRecoveryIT.distinctChanges(r, topic, 300_000).size() >= 2000, Duration.ofSeconds(120));
 
