@@ -12,8 +12,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,6 +27,7 @@ import io.cdcpipeline.common.kafka.DeadLetterQueue;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.DaemonThreads;
+import io.cdcpipeline.common.service.Periodic;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.common.service.ServiceRunner;
 
@@ -129,18 +128,8 @@ public final class AuditSinkService {
         }
 
         private static Duration parseDuration(String text) {
-            Matcher m = Pattern.compile("([0-9]{1,9})([smhd])").matcher(text.trim());
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-                throw new ConfigurationException("audit-sink verify",
-                        java.util.List.of("--every expects a positive duration such as 30m, 6h or 1d, not '" + text + "'"));
-            }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            return Periodic.parseInterval(text).orElseThrow(() -> new ConfigurationException("audit-sink verify",
+                    java.util.List.of("--every expects a positive duration such as 30m, 6h or 1d, not '" + text + "'")));
         }
     }
 }

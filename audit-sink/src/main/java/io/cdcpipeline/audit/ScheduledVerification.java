@@ -6,10 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -20,7 +16,7 @@ import io.cdcpipeline.common.db.ConnectionSettings;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 import io.cdcpipeline.common.metrics.MetricsServer;
-import io.cdcpipeline.common.service.DaemonThreads;
+import io.cdcpipeline.common.service.Periodic;
 import io.cdcpipeline.common.service.Service;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -91,8 +87,6 @@ final class ScheduledVerification {
         MetricsServer metrics = MetricsServer.start(metricsConfig, "audit-verify");
         VerificationMetrics results = new VerificationMetrics(metrics.registry());
         metrics.addReadinessCheck("scheduled", () -> true);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("audit-verify"));
-        CountDownLatch stopped = new CountDownLatch(1);
         Runnable runOnce = () -> {
             try {
                 Map<String, ChainHeads.Head> heads = bootstrap
@@ -112,11 +106,6 @@ final class ScheduledVerification {
                 results.failed();
             }
         };
-        return Service.of(() -> {
-            scheduler.scheduleWithFixedDelay(runOnce, 0, every.toMillis(), TimeUnit.MILLISECONDS);
-            stopped.await();
-            scheduler.shutdownNow();
-            scheduler.awaitTermination(30, TimeUnit.SECONDS);
-        }, stopped::countDown, metrics);
+        return Periodic.every(every, "audit-verify", runOnce, metrics);
     }
 }

@@ -5,14 +5,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import io.cdcpipeline.common.config.ConfigurationException;
+import io.cdcpipeline.common.service.Periodic;
 import io.cdcpipeline.common.service.ServiceRunner;
 import io.cdcpipeline.schema.maintenance.MaintenanceConfig;
 import io.cdcpipeline.schema.maintenance.MaintenanceReport;
@@ -212,17 +211,8 @@ public final class SchemaCli {
         }
 
         private Duration parseDuration(String text) {
-            Matcher m = Pattern.compile("([0-9]{1,9})([smhd])").matcher(text.trim());
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--every expects a positive duration such as 30m, 6h or 1d");
-            }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            return Periodic.parseInterval(text).orElseThrow(() -> new CommandLine.ParameterException(spec.commandLine(),
+                    "--every expects a positive duration such as 30m, 6h or 1d"));
         }
     }
 }

@@ -2,15 +2,12 @@ package io.cdcpipeline.schema.maintenance;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.metrics.MetricsServer;
+import io.cdcpipeline.common.service.Periodic;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.schema.SchemaConfig;
 
@@ -32,8 +29,6 @@ public final class MaintenanceService {
         MetricsServer metrics = MetricsServer.start(config.metrics(), "db-maintain");
         Maintainer maintainer = new Maintainer(config, schemaConfig, metrics.registry());
         metrics.addReadinessCheck("scheduled", () -> true);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "db-maintain"));
-        CountDownLatch stopped = new CountDownLatch(1);
         Runnable runOnce = () -> {
             try {
                 maintainer.runOnce();
@@ -43,11 +38,6 @@ public final class MaintenanceService {
                 metrics.registry().counter("maintenance.runs", "outcome", "error").increment();
             }
         };
-        return Service.of(() -> {
-            scheduler.scheduleWithFixedDelay(runOnce, 0, every.toMillis(), TimeUnit.MILLISECONDS);
-            stopped.await();
-            scheduler.shutdownNow();
-            scheduler.awaitTermination(30, TimeUnit.SECONDS);
-        }, stopped::countDown, metrics);
+        return Periodic.every(every, "db-maintain", runOnce, metrics);
     }
 }
