@@ -1,8 +1,6 @@
 package io.cdcpipeline.audit;
 
 import java.io.PrintWriter;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -19,12 +17,10 @@ import picocli.CommandLine.Option;
 
 import io.cdcpipeline.common.config.ConfigurationException;
 import io.cdcpipeline.common.config.Settings;
-import io.cdcpipeline.common.db.ConnectionSettings;
 import io.cdcpipeline.common.db.Database;
 import io.cdcpipeline.common.db.Priority;
 import io.cdcpipeline.common.kafka.ConsumerLoop;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
-import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.DaemonThreads;
 import io.cdcpipeline.common.service.Periodic;
@@ -111,20 +107,15 @@ public final class AuditSinkService {
                         Optional.ofNullable(table), interval), env);
             }
             Settings settings = new Settings(env);
-            ConnectionSettings db = ConnectionSettings.read(settings, "audit-sink-verify");
-            Optional<String> bootstrap = settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS);
-            String group = settings.required(AuditSinkConfig.AUDIT_CONSUMER_GROUP);
+            VerificationTarget target = VerificationTarget.read(settings, "audit-sink-verify");
             settings.validate("audit-sink verify");
-            Map<String, ChainHeads.Head> heads = bootstrap
-                    .map(b -> ChainHeads.read(new KafkaSettings(b), AuditSinkConfig.chainHeadsTopic(group))).orElse(Map.of());
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.driverProperties())) {
-                ChainVerifier.Report report = ChainVerifier.verify(c, Optional.ofNullable(from), Optional.ofNullable(table), heads);
-                out.printf("verified %d rows in %d chains%s%n", report.rows(), report.chains(),
-                        heads.isEmpty() ? " (no published chain heads: a removed tail cannot be detected)" : ", against "
-                                + heads.size() + " published chain heads");
-                report.problems().forEach(p -> out.println("BROKEN " + p));
-                return report.ok() ? 0 : 1;
-            }
+            Map<String, ChainHeads.Head> heads = target.publishedHeads();
+            ChainVerifier.Report report = target.verify(Optional.ofNullable(from), Optional.ofNullable(table), heads);
+            out.printf("verified %d rows in %d chains%s%n", report.rows(), report.chains(),
+                    heads.isEmpty() ? " (no published chain heads: a removed tail cannot be detected)" : ", against "
+                            + heads.size() + " published chain heads");
+            report.problems().forEach(p -> out.println("BROKEN " + p));
+            return report.ok() ? 0 : 1;
         }
 
         private static Duration parseDuration(String text) {

@@ -48,6 +48,14 @@ final class CanonicalJson {
         return out.toString();
     }
 
+    /** The canonical text of a JSON text, read as a token stream: what {@code of(parse(json))} gives. */
+    static String ofText(String json) throws IOException {
+        try (JsonParser parser = MAPPER.getFactory().createParser(json)) {
+            parser.nextToken();
+            return read(parser);
+        }
+    }
+
     /**
      * The canonical text of the value the parser is at (its current token), leaving the parser on
      * the value's last token. Gives what {@code of(parse(text))} gives, duplicate keys included

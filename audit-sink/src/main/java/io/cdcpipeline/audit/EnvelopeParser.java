@@ -126,11 +126,7 @@ final class EnvelopeParser {
         if (record.key() == null) {
             throw new PoisonRecordException("change without a key", null);
         }
-        String key;
-        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(record.key())) {
-            p.nextToken();
-            key = CanonicalJson.read(p);
-        }
+        String key = CanonicalJson.ofText(record.key());
         SortedMap<String, String> before = mask(table, e.before);
         SortedMap<String, String> after = mask(table, e.after);
         List<String> changed = e.op.equals("u") ? changedColumns(before, after) : null;
@@ -221,13 +217,19 @@ final class EnvelopeParser {
     }
 
     /** Debezium's {@code sequence} is a JSON text: {@code ["<last commit lsn>","<lsn>"]}, either may be null. */
-    private static SourceOrder order(String sequence, long lsn) {
+    private static SourceOrder order(String sequence, long lsn) throws IOException {
         if (sequence == null) {
             return new SourceOrder(0, lsn);
         }
-        JsonNode parts = CanonicalJson.parse(sequence);
-        long commit = parts.path(0).isNull() || parts.path(0).isMissingNode() ? 0 : Long.parseLong(parts.path(0).asText());
-        return new SourceOrder(commit, lsn);
+        // Only its first element is needed: read two tokens rather than build a tree, for every change.
+        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(sequence)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw new PoisonRecordException("source.sequence is not a JSON array: " + sequence, null);
+            }
+            JsonToken first = p.nextToken();
+            long commit = first == JsonToken.END_ARRAY || first == JsonToken.VALUE_NULL ? 0 : Long.parseLong(p.getText());
+            return new SourceOrder(commit, lsn);
+        }
     }
 
     private SortedMap<String, String> mask(String table, SortedMap<String, String> row) {

@@ -1,7 +1,5 @@
 package io.cdcpipeline.audit;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -12,8 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.config.Settings;
-import io.cdcpipeline.common.db.ConnectionSettings;
-import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Periodic;
@@ -79,9 +75,7 @@ final class ScheduledVerification {
 
     static Service create(Map<String, String> env, Optional<Instant> from, Optional<String> table, Duration every) {
         Settings settings = new Settings(env);
-        ConnectionSettings db = ConnectionSettings.read(settings, "audit-verify");
-        Optional<String> bootstrap = settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS);
-        String group = settings.required(AuditSinkConfig.AUDIT_CONSUMER_GROUP);
+        VerificationTarget target = VerificationTarget.read(settings, "audit-verify");
         MetricsConfig metricsConfig = MetricsConfig.read(settings, DEFAULT_METRICS_PORT);
         settings.validate("audit-sink verify --every");
         MetricsServer metrics = MetricsServer.start(metricsConfig, "audit-verify");
@@ -89,16 +83,12 @@ final class ScheduledVerification {
         metrics.addReadinessCheck("scheduled", () -> true);
         Runnable runOnce = () -> {
             try {
-                Map<String, ChainHeads.Head> heads = bootstrap
-                        .map(b -> ChainHeads.read(new KafkaSettings(b), AuditSinkConfig.chainHeadsTopic(group))).orElse(Map.of());
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.driverProperties())) {
-                    ChainVerifier.Report report = ChainVerifier.verify(c, from, table, heads);
-                    results.completed(report);
-                    if (report.ok()) {
-                        LOG.info("verified {} rows in {} chains: intact", report.rows(), report.chains());
-                    } else {
-                        report.problems().forEach(p -> LOG.error("BROKEN {}", p));
-                    }
+                ChainVerifier.Report report = target.verify(from, table, target.publishedHeads());
+                results.completed(report);
+                if (report.ok()) {
+                    LOG.info("verified {} rows in {} chains: intact", report.rows(), report.chains());
+                } else {
+                    report.problems().forEach(p -> LOG.error("BROKEN {}", p));
                 }
             } catch (Exception e) {
                 // An outage: this run is lost, the next one tries again.

@@ -205,8 +205,7 @@ public final class ConsumerLoop {
      */
     private List<ConsumerRecord<String, String>> pollBatch(KafkaConsumer<String, String> c, Duration timeout) {
         ConsumerRecords<String, String> polled = c.poll(timeout);
-        List<ConsumerRecord<String, String>> batch = new ArrayList<>(polled.count());
-        polled.forEach(batch::add);
+        List<ConsumerRecord<String, String>> batch = toList(polled);
         if (maxPollRecords == settings.maxBatchRecords()) {
             return batch;
         }
@@ -230,7 +229,7 @@ public final class ConsumerLoop {
                 if (rebalances != rebalancesBefore) {
                     // Positions were reset or partitions moved under the batch: start over from its
                     // first records where they are still ours.
-                    batch.addAll(toList(polled));
+                    polled.forEach(batch::add);
                     seekToBatchStart(c, batch);
                     return new ArrayList<>();
                 }
