@@ -11,14 +11,19 @@ import io.micrometer.core.instrument.Timer;
 final class AuditMetrics {
 
     final Counter rowsWritten;
-    final Counter duplicatesSkipped;
+    /** Records below the stored Kafka position: Kafka delivered them again (a rebalance, a restart). */
+    final Counter redelivered;
+    /** Changes whose source key is in the log already: capture published them again after a crash. */
+    final Counter republished;
     final Counter contextsWritten;
     final Timer endToEndLag;
 
     AuditMetrics(MeterRegistry registry) {
         rowsWritten = Counter.builder("audit.rows.written").description("audit rows committed").register(registry);
-        duplicatesSkipped = Counter.builder("audit.duplicates.skipped")
-                .description("changes already in the log (republished by capture or redelivered by Kafka)").register(registry);
+        redelivered = Counter.builder("audit.duplicates.skipped").tag("reason", "redelivered")
+                .description("records already in the log, by how they came again").register(registry);
+        republished = Counter.builder("audit.duplicates.skipped").tag("reason", "republished")
+                .description("records already in the log, by how they came again").register(registry);
         contextsWritten = Counter.builder("audit.contexts.written").description("transaction actors committed").register(registry);
         endToEndLag = Timer.builder("audit.lag").description("source commit to audit row committed")
                 .publishPercentiles(0.5, 0.99).register(registry);

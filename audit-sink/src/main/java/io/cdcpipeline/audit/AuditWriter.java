@@ -32,11 +32,15 @@ import io.cdcpipeline.common.service.DaemonThreads;
  * Writes a batch of change and context records to the audit log with an exactly-once effect.
  * The batch is split into groups of whole partitions, written in parallel (one transaction and one
  * PostgreSQL backend per group; {@code AUDIT_PARALLEL_WRITERS}). In its transaction a group locks
- * its partitions' positions, skips what is already written (Kafka
- * redelivery: offsets below the stored position; capture republishing: source order at or below
- * the last written change), chains the new rows and streams them into a COPY, inserts the actors and stores the new
- * positions and chain heads. The unique source key is the backstop: if a duplicate still reaches
- * it, the batch is redone with the duplicates looked up and left out.
+ * its partitions' positions, chains the new rows and streams them into a COPY, inserts the actors
+ * and stores the new positions and chain heads.
+ *
+ * <p>Duplicates are recognised by identity, never by comparing source positions: different
+ * changes share one LSN (the rows of one COPY multi-insert record, the delete and create of a
+ * key-changing update, snapshot rows, a TRUNCATE broadcast to every partition). A record below
+ * the stored Kafka position is a redelivery. A change capture published again after a crash has a
+ * new Kafka offset but the same source key (LSN, table, primary key): the log's unique key refuses
+ * it, and the group is redone with the batch's source keys looked up and each key written once.
  *
  * <p>Unparseable records go to the dead-letter topic before the transaction; their positions
  * advance with it. {@link #prepare} (parsing, dead letters) runs on the consumer loop's thread
@@ -93,7 +97,6 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     private static final class Position {
         long nextOffset;
         byte[] head;
-        SourceOrder last;
     }
 
     private record Written(List<AuditRow> rows, int contexts) {
@@ -198,30 +201,32 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                     .add(item);
         }
         Map<TopicPartition, Position> positions = lock(tx, byPartition.keySet());
-        Set<String> existing = lookUpDuplicates ? existingKeys(tx, items) : Set.of();
+        // Source keys in the log already, plus those this transaction adds (a republished change
+        // can sit in the same batch as its first copy); null on the first, optimistic attempt.
+        Set<String> known = lookUpDuplicates ? existingKeys(tx, items) : null;
         List<AuditRow> rows = new ArrayList<>();
         List<TxContext> contexts = new ArrayList<>();
-        int duplicates = 0;
+        int redelivered = 0;
+        int republished = 0;
         try (ChangeLogCopy copy = new ChangeLogCopy(tx)) {
             for (Map.Entry<TopicPartition, List<Item>> entry : byPartition.entrySet()) {
                 Position position = positions.get(entry.getKey());
                 for (Item item : entry.getValue()) {
                     long offset = item.record().offset();
                     if (offset < position.nextOffset) {
-                        duplicates++;
+                        redelivered++;
                         continue;
                     }
                     position.nextOffset = offset + 1;
                     if (item.parsed() instanceof ParsedRecord.Change change) {
-                        if (change.order().compareTo(position.last) <= 0 || existing.contains(sourceKey(change.row()))) {
-                            duplicates++;
+                        if (known != null && !known.add(sourceKey(change.row()))) {
+                            republished++;
                             continue;
                         }
                         AuditRow row = change.row().chained(position.head);
                         copy.add(row);
                         rows.add(row);
                         position.head = row.rowHash();
-                        position.last = change.order();
                     } else if (item.parsed() instanceof ParsedRecord.Context context) {
                         contexts.add(context.context());
                     }
@@ -231,7 +236,8 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         }
         insertContexts(tx, contexts);
         store(tx, positions);
-        metrics.duplicatesSkipped.increment(duplicates);
+        metrics.redelivered.increment(redelivered);
+        metrics.republished.increment(republished);
         return new Written(rows, contexts.size());
     }
 
@@ -248,7 +254,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
             create.executeBatch();
         }
         Map<TopicPartition, Position> positions = new HashMap<>();
-        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, chain_head, last_commit_lsn, last_lsn"
+        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, chain_head"
                 + " FROM audit.consumer_positions WHERE consumer_group = ? AND topic = ? AND kafka_partition = ? FOR UPDATE")) {
             for (TopicPartition tp : partitions) {
                 select.setString(1, group);
@@ -260,8 +266,6 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                     p.nextOffset = rs.getLong(1);
                     byte[] head = rs.getBytes(2);
                     p.head = head == null ? ChainHash.GENESIS : head;
-                    long commitLsn = rs.getLong(3);
-                    p.last = rs.wasNull() ? SourceOrder.NONE : new SourceOrder(commitLsn, rs.getLong(4));
                     positions.put(tp, p);
                 }
             }
@@ -325,22 +329,14 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
 
     private void store(Connection tx, Map<TopicPartition, Position> positions) throws SQLException {
         try (PreparedStatement s = tx.prepareStatement("UPDATE audit.consumer_positions SET next_offset = ?, chain_head = ?,"
-                + " last_commit_lsn = ?, last_lsn = ?, updated_at = clock_timestamp()"
-                + " WHERE consumer_group = ? AND topic = ? AND kafka_partition = ?")) {
+                + " updated_at = clock_timestamp() WHERE consumer_group = ? AND topic = ? AND kafka_partition = ?")) {
             for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
                 Position p = e.getValue();
                 s.setLong(1, p.nextOffset);
                 s.setBytes(2, p.head == ChainHash.GENESIS ? null : p.head);
-                if (p.last == SourceOrder.NONE) {
-                    s.setNull(3, Types.BIGINT);
-                    s.setNull(4, Types.BIGINT);
-                } else {
-                    s.setLong(3, p.last.commitLsn());
-                    s.setLong(4, p.last.lsn());
-                }
-                s.setString(5, group);
-                s.setString(6, e.getKey().topic());
-                s.setInt(7, e.getKey().partition());
+                s.setString(3, group);
+                s.setString(4, e.getKey().topic());
+                s.setInt(5, e.getKey().partition());
                 s.addBatch();
             }
             s.executeBatch();

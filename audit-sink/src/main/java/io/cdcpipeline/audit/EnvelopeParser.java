@@ -27,6 +27,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class EnvelopeParser {
 
     static final String MASK = "****";
+    /**
+     * The primary key recorded for a TRUNCATE, which changes a whole table, not one row: an empty
+     * object, so the unique source key (LSN, table, key) still tells one truncate of a table from
+     * another, and a truncate broadcast to every partition of the table's topic is written once.
+     */
+    static final String TRUNCATE_KEY = "{}";
     private static final String MASKED_VALUE = "\"" + MASK + "\"";
     private static final Set<String> OPS = Set.of("c", "u", "d", "r", "t");
 
@@ -74,7 +80,6 @@ final class EnvelopeParser {
         Long lsn;
         Long txId;
         Long sourceTsMs;
-        String sequence;
         Long tsMs;
         boolean hasSource;
     }
@@ -123,10 +128,11 @@ final class EnvelopeParser {
             throw new PoisonRecordException("missing source", null);
         }
         String table = present(e.schema, "schema") + "." + present(e.table, "table");
-        if (record.key() == null) {
+        boolean truncate = e.op.equals("t");
+        if (record.key() == null && !truncate) {
             throw new PoisonRecordException("change without a key", null);
         }
-        String key = CanonicalJson.ofText(record.key());
+        String key = truncate ? TRUNCATE_KEY : CanonicalJson.ofText(record.key());
         SortedMap<String, String> before = mask(table, e.before);
         SortedMap<String, String> after = mask(table, e.after);
         List<String> changed = e.op.equals("u") ? changedColumns(before, after) : null;
@@ -135,7 +141,7 @@ final class EnvelopeParser {
                 after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId, lsn,
                 Instant.ofEpochMilli(present(e.sourceTsMs, "ts_ms")), Instant.ofEpochMilli(present(e.tsMs, "ts_ms")),
                 record.topic(), record.partition(), record.offset(), null, null);
-        return new ParsedRecord.Change(row, order(e.sequence, lsn));
+        return new ParsedRecord.Change(row);
     }
 
     private static void source(JsonParser p, Envelope e) throws IOException {
@@ -148,7 +154,6 @@ final class EnvelopeParser {
                 case "lsn" -> e.lsn = number(p);
                 case "txId" -> e.txId = number(p);
                 case "ts_ms" -> e.sourceTsMs = number(p);
-                case "sequence" -> e.sequence = scalar(p);
                 default -> p.skipChildren();
             }
         }
@@ -214,22 +219,6 @@ final class EnvelopeParser {
         return new ParsedRecord.Context(new TxContext(txId.asLong(), Instant.ofEpochMilli(required(source, "ts_ms").asLong()),
                 text(content, "db_user"), text(content, "app_user"), text(content, "org"), text(content, "application_name"),
                 text(content, "client_addr"), required(source, "lsn").asLong()));
-    }
-
-    /** Debezium's {@code sequence} is a JSON text: {@code ["<last commit lsn>","<lsn>"]}, either may be null. */
-    private static SourceOrder order(String sequence, long lsn) throws IOException {
-        if (sequence == null) {
-            return new SourceOrder(0, lsn);
-        }
-        // Only its first element is needed: read two tokens rather than build a tree, for every change.
-        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(sequence)) {
-            if (p.nextToken() != JsonToken.START_ARRAY) {
-                throw new PoisonRecordException("source.sequence is not a JSON array: " + sequence, null);
-            }
-            JsonToken first = p.nextToken();
-            long commit = first == JsonToken.END_ARRAY || first == JsonToken.VALUE_NULL ? 0 : Long.parseLong(p.getText());
-            return new SourceOrder(commit, lsn);
-        }
     }
 
     private SortedMap<String, String> mask(String table, SortedMap<String, String> row) {

@@ -4,7 +4,7 @@ package io.cdcpipeline.audit;
 sealed interface ParsedRecord {
 
     /** A change to record; {@code row} is not chained yet. */
-    record Change(AuditRow row, SourceOrder order) implements ParsedRecord {
+    record Change(AuditRow row) implements ParsedRecord {
     }
 
     /** The actor of a transaction. */

@@ -1,14 +1,20 @@
 package io.cdcpipeline.audit;
 
+import static org.awaitility.Awaitility.await;
+
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import org.apache.kafka.common.TopicPartition;
 
 import io.cdcpipeline.capture.CaptureFixture;
 import io.cdcpipeline.common.service.ServiceThread;
@@ -64,6 +70,35 @@ final class AuditFixture implements AutoCloseable {
     /** Audit rows of the tags table: what {@link MixedWorkload} changes (its one organization row aside). */
     long auditRows() throws SQLException {
         return count("SELECT count(*) FROM audit.change_log WHERE source_table = 'app.tags'");
+    }
+
+    /**
+     * Waits until everything committed so far is in the log: capture has published it, and this
+     * fixture's group has stored a position at the end of every partition it reads. Stronger than
+     * "the count stopped growing": nothing can arrive after it.
+     */
+    void awaitCaughtUp(Duration timeout) throws Exception {
+        capture.awaitPublished(timeout);
+        Map<TopicPartition, Long> ends = capture.endOffsets(AuditSinkConfig.from(sinkEnv()).topics());
+        await("audit-sink group " + group + " reaches " + ends).atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    Map<TopicPartition, Long> stored = storedPositions();
+                    return ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || stored.getOrDefault(e.getKey(), -1L) >= e.getValue());
+                });
+    }
+
+    Map<TopicPartition, Long> storedPositions() throws SQLException {
+        Map<TopicPartition, Long> stored = new HashMap<>();
+        try (Connection c = capture.db.superuserConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT topic, kafka_partition, next_offset FROM audit.consumer_positions WHERE consumer_group = ?")) {
+            s.setString(1, group);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    stored.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                }
+            }
+        }
+        return stored;
     }
 
     @Override

@@ -20,7 +20,7 @@ class EnvelopeParserTest {
     }
 
     @Test
-    void shouldTurnAnUpdateIntoAMaskedAuditRowWithItsSourceOrder() {
+    void shouldTurnAnUpdateIntoAMaskedAuditRowWithItsSourcePosition() {
         String value = "{\"before\":{\"id\":7,\"email\":\"a@x.io\",\"name\":\"A\"},\"after\":{\"id\":7,\"email\":\"b@x.io\",\"name\":\"B\"},"
                 + "\"source\":{\"schema\":\"app\",\"table\":\"users\",\"txId\":900,\"lsn\":5000,\"ts_ms\":1700000000000,"
                 + "\"sequence\":\"[\\\"4000\\\",\\\"5000\\\"]\"},\"op\":\"u\",\"ts_ms\":1700000000100}";
@@ -34,7 +34,23 @@ class EnvelopeParserTest {
         assertThat(row.changedColumns()).containsExactly("name");
         assertThat(row.txId()).isEqualTo(900L);
         assertThat(row.chainOffset()).isEqualTo(41);
-        assertThat(change.order()).isEqualTo(new SourceOrder(4000, 5000));
+        assertThat(row.sourceLsn()).isEqualTo(5000);
+    }
+
+    @Test
+    void shouldTurnAKeylessTruncateIntoARowOfTheWholeTable() {
+        String value = "{\"before\":null,\"after\":null,\"source\":{\"schema\":\"app\",\"table\":\"tags\",\"txId\":901,"
+                + "\"lsn\":6000,\"ts_ms\":1700000000000},\"op\":\"t\",\"ts_ms\":1700000000100}";
+
+        AuditRow row = ((ParsedRecord.Change) parser.parse(record("blog.app.tags", null, value))).row();
+
+        assertThat(row.op()).isEqualTo("t");
+        assertThat(row.primaryKey()).isEqualTo(EnvelopeParser.TRUNCATE_KEY);
+        assertThat(row.before()).isNull();
+        assertThat(row.after()).isNull();
+        assertThat(row.sourceLsn()).isEqualTo(6000);
+        assertThatThrownBy(() -> parser.parse(record("blog.app.tags", null, value.replace("\"op\":\"t\"", "\"op\":\"c\""))))
+                .hasMessageContaining("without a key");
     }
 
     @Test

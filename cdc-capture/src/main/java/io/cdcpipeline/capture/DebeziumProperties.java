@@ -63,6 +63,9 @@ public final class DebeziumProperties {
         p.setProperty("provide.transaction.metadata", "true");
         p.setProperty("message.prefix.include.list", AUDIT_CONTEXT_PREFIX.replace(".", "\\."));
         p.setProperty("tombstones.on.delete", "true");
+        // TRUNCATE is a change like any other (Debezium skips it by default): the audit log records
+        // it, analytics clears the table's counts, the cache drops the table's keys.
+        p.setProperty("skipped.operations", "none");
         p.setProperty("heartbeat.interval.ms", Long.toString(c.heartbeatInterval().toMillis()));
         p.setProperty("heartbeat.action.query", HEARTBEAT_QUERY);
         p.setProperty("signal.data.collection", SIGNAL_TABLE);

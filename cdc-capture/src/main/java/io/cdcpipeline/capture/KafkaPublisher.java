@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
 
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
@@ -18,6 +19,12 @@ import io.debezium.engine.DebeziumEngine;
  * replication slot — move past them. A failed send fails the engine (never Kafka Connect's
  * RetriableException, which would skip the batch); the supervisor restarts it from the last
  * committed position, so nothing is lost.
+ *
+ * <p>A TRUNCATE event has no key (it changes a whole table), so Kafka would put it on one
+ * partition chosen at random, unordered with the row changes on the others. It is sent to every
+ * partition of its table's topic instead: each consumer of a partition sees the truncate after
+ * every earlier change of its rows and before every later one (analytics clears the rows it holds
+ * for that partition; the audit log keeps one row, the copies sharing one source key).
  *
  * <p>Called by Debezium on one thread, in order.
  */
@@ -36,23 +43,36 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<
     @Override
     public void handleBatch(List<ChangeEvent<String, String>> records,
                             DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {
-        List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
+        List<List<Future<RecordMetadata>>> acks = new ArrayList<>(records.size());
         for (ChangeEvent<String, String> record : records) {
             topics.ensure(record.destination());
-            acks.add(producer.send(new ProducerRecord<>(record.destination(), record.key(), record.value())));
+            acks.add(send(record));
         }
         for (int i = 0; i < records.size(); i++) {
             ChangeEvent<String, String> record = records.get(i);
-            try {
-                acks.get(i).get();
-            } catch (ExecutionException e) {
-                metrics.sendFailed(record.destination());
-                throw new IllegalStateException("Kafka did not acknowledge a record for " + record.destination()
-                        + ": " + e.getCause().getMessage(), e.getCause());
+            for (Future<RecordMetadata> ack : acks.get(i)) {
+                try {
+                    ack.get();
+                } catch (ExecutionException e) {
+                    metrics.sendFailed(record.destination());
+                    throw new IllegalStateException("Kafka did not acknowledge a record for " + record.destination()
+                            + ": " + e.getCause().getMessage(), e.getCause());
+                }
             }
             committer.markProcessed(record);
             metrics.published(record.destination(), record.value());
         }
         committer.markBatchFinished();
+    }
+
+    private List<Future<RecordMetadata>> send(ChangeEvent<String, String> record) {
+        if (record.key() != null || record.value() == null || !EnvelopeScanner.op(record.value()).equals("t")) {
+            return List.of(producer.send(new ProducerRecord<>(record.destination(), record.key(), record.value())));
+        }
+        List<Future<RecordMetadata>> copies = new ArrayList<>();
+        for (PartitionInfo partition : producer.partitionsFor(record.destination())) {
+            copies.add(producer.send(new ProducerRecord<>(record.destination(), partition.partition(), null, record.value())));
+        }
+        return copies;
     }
 }

@@ -178,6 +178,48 @@ public final class CaptureFixture {
         return records;
     }
 
+    /**
+     * Waits until capture has published everything committed so far: Debezium confirms an LSN to
+     * the slot only after the records up to it were acknowledged by Kafka and its offsets flushed
+     * (heartbeats keep the confirmed LSN moving when nothing else changes).
+     */
+    public void awaitPublished(Duration timeout) throws SQLException {
+        String slot = config().slotName();
+        String target;
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            target = rs.getString(1);
+        }
+        org.awaitility.Awaitility.await("capture confirms " + target + " on slot " + slot).atMost(timeout)
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    try (Connection c = db.superuserConnection();
+                         java.sql.PreparedStatement s = c.prepareStatement("SELECT confirmed_flush_lsn >= ?::pg_lsn"
+                                 + " FROM pg_replication_slots WHERE slot_name = ?")) {
+                        s.setString(1, target);
+                        s.setString(2, slot);
+                        try (java.sql.ResultSet rs = s.executeQuery()) {
+                            return rs.next() && rs.getBoolean(1);
+                        }
+                    }
+                });
+    }
+
+    /** Log-end offsets of every partition of this fixture's topics matching {@code topics}. */
+    public Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(Pattern topics) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<String> names = admin.listTopics().names().get().stream().filter(t -> topics.matcher(t).matches()).toList();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(names).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p ->
+                    latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        }
+    }
+
     public static JsonNode json(String text) {
         try {
             return text == null ? null : JSON.readTree(text);
