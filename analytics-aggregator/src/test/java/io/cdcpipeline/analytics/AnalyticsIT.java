@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.cdcpipeline.capture.ServiceProcess;
+import io.cdcpipeline.testkit.ServiceProcess;
 
 /** End to end: source tables → capture → Kafka Streams → article_daily_stats → article_analytics, exactly. */
 class AnalyticsIT {

@@ -79,7 +79,7 @@ final class AuditFixture implements AutoCloseable {
      */
     void awaitCaughtUp(Duration timeout) throws Exception {
         capture.awaitPublished(timeout);
-        Map<TopicPartition, Long> ends = capture.endOffsets(AuditSinkConfig.from(sinkEnv()).topics());
+        Map<TopicPartition, Long> ends = capture.kafka.topics().endOffsets(AuditSinkConfig.from(sinkEnv()).topics());
         await("audit-sink group " + group + " reaches " + ends).atMost(timeout).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
                     Map<TopicPartition, Long> stored = storedPositions();

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.cdcpipeline.capture.ServiceProcess;
+import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.common.service.ServiceThread;
 
 /** Exactly one audit row per change: through crashes, rebalances and replays. */

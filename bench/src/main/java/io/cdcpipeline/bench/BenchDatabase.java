@@ -11,16 +11,16 @@ import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.TestDatabase;
 
 /** A migrated database on the benchmark's own embedded servers. */
-final class BenchDatabase {
+public final class BenchDatabase {
 
-    static final String PASSWORD = "bench-only-password";
+    public static final String PASSWORD = "bench-only-password";
 
     /**
      * The audit benchmark's PostgreSQL is sized like a small write-heavy server rather than with the
      * defaults (128 MB of shared buffers, a checkpoint every GB of WAL), which make every backend
      * evict dirty pages itself a few seconds into a bulk load. Baselines run on the same server.
      */
-    static final String[] SERVER_SETTINGS = {
+    public static final String[] SERVER_SETTINGS = {
             "shared_buffers = '1GB'",
             "max_wal_size = '8GB'",
             "min_wal_size = '1GB'",
@@ -30,7 +30,7 @@ final class BenchDatabase {
     private BenchDatabase() {
     }
 
-    static TestDatabase create(EmbeddedInfrastructure infra, String name) throws Exception {
+    public static TestDatabase create(EmbeddedInfrastructure infra, String name) throws Exception {
         TestDatabase db = infra.postgres().createDatabase(name);
         Map<String, String> env = new HashMap<>(db.superuserEnv());
         for (Role role : Role.values()) {

@@ -205,21 +205,6 @@ public final class CaptureFixture {
                 });
     }
 
-    /** Log-end offsets of every partition of this fixture's topics matching {@code topics}. */
-    public Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(Pattern topics) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            List<String> names = admin.listTopics().names().get().stream().filter(t -> topics.matcher(t).matches()).toList();
-            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
-            admin.describeTopics(names).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p ->
-                    latest.put(new org.apache.kafka.common.TopicPartition(name, p.partition()),
-                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
-            Map<org.apache.kafka.common.TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
-            return ends;
-        }
-    }
-
     public static JsonNode json(String text) {
         try {
             return text == null ? null : JSON.readTree(text);

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.cdcpipeline.testkit.ServiceProcess;
+
 public class CrashRecoveryIT {
 
     private static final int ROWS = 10_000;
@@ -35,7 +37,7 @@ public class CrashRecoveryIT {
     void shouldLoseNothingWhenTheEngineIsKilledMidStream(@TempDir Path dir) throws Exception {
         CaptureFixture f = CaptureFixture.create("crash");
         AtomicInteger changes = new AtomicInteger();
-        ServiceProcess first = ServiceProcess.start("capture-first", f.env, dir);
+        ServiceProcess first = ServiceProcess.start("capture-first", CaptureService.class.getName(), f.env, dir);
         ServiceProcess second = null;
         try {
             await().atMost(Duration.ofSeconds(90)).until(first::ready);
@@ -49,7 +51,7 @@ public class CrashRecoveryIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> changes.get() >= 5_000);
             first.kill();
 
-            second = ServiceProcess.start("capture-second", f.env, dir);
+            second = ServiceProcess.start("capture-second", CaptureService.class.getName(), f.env, dir);
             writer.get(120, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(90)).until(second::ready);
 

@@ -15,6 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.cdcpipeline.testkit.ServiceProcess;
+
 class FailoverIT {
 
     private static final int ROWS = 3_000;
@@ -22,8 +24,8 @@ class FailoverIT {
     @Test
     void shouldTakeOverWhenTheActiveInstanceDiesLosingNothing(@TempDir Path dir) throws Exception {
         CaptureFixture f = CaptureFixture.create("failover");
-        ServiceProcess a = ServiceProcess.start("capture-a", f.env, dir);
-        ServiceProcess b = ServiceProcess.start("capture-b", f.env, dir);
+        ServiceProcess a = ServiceProcess.start("capture-a", CaptureService.class.getName(), f.env, dir);
+        ServiceProcess b = ServiceProcess.start("capture-b", CaptureService.class.getName(), f.env, dir);
         AtomicBoolean bothStreaming = new AtomicBoolean();
         AtomicBoolean watching = new AtomicBoolean(true);
         CompletableFuture<Void> watcher = CompletableFuture.runAsync(() -> {

@@ -75,6 +75,25 @@ public final class KafkaTopics {
         }
     }
 
+    /** Log-end offsets of every partition of the topics whose names match {@code topics}. */
+    public Map<TopicPartition, Long> endOffsets(java.util.regex.Pattern topics) {
+        try (Admin admin = admin()) {
+            List<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                    .filter(t -> topics.matcher(t).matches()).toList();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).forEach((name, d) -> d.partitions()
+                    .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+            return ends;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the end offsets of " + topics, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Set<String> list() {
         try (Admin admin = admin()) {
             return admin.listTopics().names().get(30, TimeUnit.SECONDS);

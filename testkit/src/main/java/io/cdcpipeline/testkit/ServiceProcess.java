@@ -1,4 +1,4 @@
-package io.cdcpipeline.capture;
+package io.cdcpipeline.testkit;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,10 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.cdcpipeline.testkit.ChildJvm;
-import io.cdcpipeline.testkit.FreePorts;
-
-/** A service as a separate process (its production main), so tests can SIGKILL it. Shared through the test jar. */
+/** A service as a separate process (its production main), so tests and the oracle run can SIGKILL it. */
 public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -28,11 +25,6 @@ public final class ServiceProcess implements AutoCloseable {
         this.metricsPort = metricsPort;
         this.process = process;
         this.workDir = workDir;
-    }
-
-    /** cdc-capture. */
-    static ServiceProcess start(String name, Map<String, String> baseEnv, Path workDir) {
-        return start(name, CaptureService.class.getName(), baseEnv, workDir);
     }
 
     /** Any service main class, with {@code METRICS_PORT} set to a free port. */
