@@ -344,6 +344,11 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     }
 
     @Override
+    public boolean storesPositions() {
+        return true;
+    }
+
+    @Override
     public Map<TopicPartition, Long> storedPositions(Collection<TopicPartition> assigned) throws Exception {
         Map<TopicPartition, Long> stored = new HashMap<>();
         pool.withConnection(c -> {

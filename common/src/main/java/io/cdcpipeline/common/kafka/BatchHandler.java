@@ -40,6 +40,15 @@ public interface BatchHandler<P> {
     }
 
     /**
+     * True when {@link #storedPositions} is the authoritative position of every partition (a
+     * partition without one starts at the log start): the loop then never lets Kafka reset an
+     * offset out of range, it stops the partition instead.
+     */
+    default boolean storesPositions() {
+        return false;
+    }
+
+    /**
      * Failures of this handler's own resources worth retrying (e.g. Redis unreachable), beyond the
      * database and Kafka errors the loop recognises itself.
      */

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -51,7 +52,14 @@ import io.micrometer.core.instrument.Timer;
  *       authoritative position for sinks without stored positions, and the consumer-lag figure
  *       for operators in any case.</li>
  *   <li>On a rebalance the batch being applied is finished first; newly assigned partitions
- *       resume from the handler's stored positions when it has them.</li>
+ *       resume from the handler's stored positions when it has them. If they cannot be read (the
+ *       database is down), the partitions stay paused and the read is retried with backoff.</li>
+ *   <li>A stored position the topic cannot honour stops that partition, never skips silently:
+ *       ahead of the log end (the topic was deleted and recreated, or its records truncated) or
+ *       behind the log start (records were deleted by retention before they were consumed). The
+ *       partition stays paused, {@code consumer.partition.stopped} reports it and the log says
+ *       what to do; the other partitions go on. It resumes by itself once the stored position is
+ *       corrected.</li>
  * </ul>
  *
  * <p>The consumer is created on, and only used from, the thread that calls {@link #run()};
@@ -94,10 +102,17 @@ public final class ConsumerLoop {
     private long rebalances;
     /** Records per poll: a share of the batch when the handler wants batches of several partitions. */
     private final int maxPollRecords;
+    /** Assigned partitions held paused until their stored positions are read and usable (loop thread only). */
+    private final Map<TopicPartition, String> held = new HashMap<>();
+    /** consumer.partition.stopped per partition and reason (1 while stopped). */
+    private final Map<List<String>, java.util.concurrent.atomic.AtomicInteger> stoppedGauges = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private long nextPositionCheck;
 
     public ConsumerLoop(Settings settings, BatchHandler<?> handler, MeterRegistry registry) {
         this.settings = settings;
         this.handler = handler;
+        this.registry = registry;
         int spread = Math.max(1, Math.min(handler.partitionsPerBatch(), settings.maxBatchRecords()));
         this.maxPollRecords = (settings.maxBatchRecords() + spread - 1) / spread;
         String prefix = settings.name().replace('-', '_');
@@ -114,7 +129,9 @@ public final class ConsumerLoop {
         Map<String, Object> props = new HashMap<>(settings.kafka().clientProperties(settings.name()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // A sink whose positions are stored with its data seeks every partition itself: an offset out
+        // of range must stop the partition (see resume), never reset it quietly.
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, handler.storesPositions() ? "none" : "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         props.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, settings.maxBatchBytes());
         // A poll drains one partition's fetched chunk before the next: chunks well below the batch
@@ -138,8 +155,18 @@ public final class ConsumerLoop {
                     batch = pollBatch(c, Duration.ofMillis(inFlight == null ? 500 : 50));
                 } catch (WakeupException e) {
                     break;
+                } catch (InvalidOffsetException e) {
+                    // The log moved under the position being read (recreated, truncated, retention):
+                    // hold the partitions and check their stored positions again.
+                    e.partitions().forEach(tp -> held.put(tp, "out of range"));
+                    hold(c, e.partitions());
+                    resume(c, new ArrayList<>(e.partitions()));
+                    continue;
                 }
                 lag.set(currentLag(c));
+                if (!held.isEmpty() && System.nanoTime() >= nextPositionCheck) {
+                    resume(c, new ArrayList<>(held.keySet()));
+                }
                 Step next = null;
                 Exception failure = null;
                 if (!batch.isEmpty()) {
@@ -365,6 +392,7 @@ public final class ConsumerLoop {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             rebalances++;
+            release(partitions);
             // The batch in flight may hold records of these partitions: finish it (and commit its
             // offsets) before they move to another consumer.
             awaitInFlight(c);
@@ -373,6 +401,7 @@ public final class ConsumerLoop {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             rebalances++;
+            release(partitions);
             awaitInFlight(c);
         }
 
@@ -383,14 +412,116 @@ public final class ConsumerLoop {
                 return;
             }
             awaitInFlight(c);
-            try {
-                Map<TopicPartition, Long> stored = handler.storedPositions(partitions);
-                stored.forEach(c::seek);
-                LOG.info("{}: assigned {} partitions, {} resumed from stored positions", settings.name(), partitions.size(), stored.size());
-            } catch (Exception e) {
-                // Without the stored positions we cannot know where to resume: fail loudly.
-                throw new IllegalStateException(settings.name() + ": cannot read stored positions: " + e.getMessage(), e);
+            resume(c, partitions);
+            LOG.info("{}: assigned {} partitions, {} held until their stored positions can be used", settings.name(),
+                    partitions.size(), held.size());
+        }
+    }
+
+    /**
+     * Seeks {@code partitions} to their stored positions and resumes them; a partition whose
+     * position cannot be read now (database unreachable: retried after the retry delay) or cannot
+     * be used (see the class comment) stays paused in {@link #held}.
+     */
+    private void resume(KafkaConsumer<String, String> c, Collection<TopicPartition> partitions) {
+        List<TopicPartition> ours = partitions.stream().filter(c.assignment()::contains).toList();
+        held.keySet().retainAll(c.assignment());
+        if (ours.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> stored;
+        try {
+            stored = handler.storedPositions(ours);
+        } catch (Exception e) {
+            LOG.warn("{}: cannot read the stored positions of {} partitions, retrying: {}", settings.name(), ours.size(), describe(e));
+            ours.forEach(tp -> held.putIfAbsent(tp, "unread"));
+            hold(c, ours);
+            nextPositionCheck = System.nanoTime() + settings.retryDelay().toNanos();
+            return;
+        }
+        Map<TopicPartition, Long> starts = stored.isEmpty() ? Map.of() : c.beginningOffsets(stored.keySet());
+        Map<TopicPartition, Long> ends = stored.isEmpty() ? Map.of() : c.endOffsets(stored.keySet());
+        List<TopicPartition> usable = new ArrayList<>();
+        for (TopicPartition tp : ours) {
+            Long position = stored.get(tp);
+            String problem = position == null ? null : positionProblem(position, starts.get(tp), ends.get(tp));
+            if (problem == null) {
+                if (position != null) {
+                    c.seek(tp, position);
+                } else if (handler.storesPositions()) {
+                    c.seekToBeginning(List.of(tp));
+                }
+                usable.add(tp);
+                if (held.remove(tp) != null) {
+                    markStopped(tp, null);
+                }
+            } else {
+                if (!problem.equals(held.put(tp, problem))) {
+                    LOG.error("{}: partition {} stopped: the stored position {} is {} (log start {}, end {}). Nothing of it is"
+                                    + " consumed until the stored position is corrected: {}", settings.name(), tp, position, problem,
+                            starts.get(tp), ends.get(tp), wayOut(problem));
+                    markStopped(tp, problem);
+                }
             }
+        }
+        c.resume(usable);
+        hold(c, ours.stream().filter(held::containsKey).toList());
+        nextPositionCheck = System.nanoTime() + settings.retryDelay().toNanos() * 4;
+    }
+
+    /**
+     * Pauses partitions; a paused partition still needs a fetch position (with no reset policy a
+     * missing one fails every poll), so it is given the log start, which nothing is read from
+     * while paused: {@link #resume} seeks to the stored position before resuming it.
+     */
+    private static void hold(KafkaConsumer<String, String> c, Collection<TopicPartition> partitions) {
+        c.pause(partitions);
+        c.seekToBeginning(partitions);
+    }
+
+    /** Partitions leaving this consumer are no longer held or reported stopped here. */
+    private void release(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            if (held.remove(tp) != null) {
+                markStopped(tp, null);
+            }
+        }
+    }
+
+    /** Why a stored position cannot be resumed from, or null. */
+    static String positionProblem(long position, Long logStart, Long logEnd) {
+        if (logEnd != null && position > logEnd) {
+            return "ahead of the log end";
+        }
+        if (logStart != null && position < logStart) {
+            return "behind the log start";
+        }
+        return null;
+    }
+
+    private static String wayOut(String problem) {
+        return problem.startsWith("ahead")
+                ? "the topic was recreated or truncated; if its records are the same changes published again, set the stored"
+                        + " position to the log start (duplicates are recognised by their source key), else find where they went"
+                : "records were deleted by retention before they were consumed and are lost to this sink; re-snapshot the"
+                        + " table (incremental snapshot) and set the stored position to the log start to accept the gap";
+    }
+
+    private void markStopped(TopicPartition tp, String reason) {
+        stoppedGauges.forEach((tags, gauge) -> {
+            if (tags.get(0).equals(tp.topic()) && tags.get(1).equals(Integer.toString(tp.partition()))) {
+                gauge.set(0);
+            }
+        });
+        if (reason != null) {
+            stoppedGauges.computeIfAbsent(List.of(tp.topic(), Integer.toString(tp.partition()), reason), tags -> {
+                java.util.concurrent.atomic.AtomicInteger gauge = new java.util.concurrent.atomic.AtomicInteger();
+                Gauge.builder("consumer.partition.stopped", gauge, java.util.concurrent.atomic.AtomicInteger::get)
+                        .tags("consumer", settings.name(), "topic", tags.get(0), "partition", tags.get(1), "reason", tags.get(2))
+                        .description("1 while a partition is stopped because its stored position cannot be used")
+                        .strongReference(true).register(registry);
+                return gauge;
+            }).set(1);
         }
     }
 
