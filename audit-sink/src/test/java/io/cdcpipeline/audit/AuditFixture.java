@@ -1,5 +1,6 @@
 package io.cdcpipeline.audit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
@@ -19,11 +20,17 @@ import org.apache.kafka.common.TopicPartition;
 import io.cdcpipeline.capture.CaptureFixture;
 import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.schema.Role;
+import io.cdcpipeline.testkit.oracle.AuditComparison;
+import io.cdcpipeline.testkit.oracle.TruthRecorder;
 
-/** A running capture plus audit-sink instances (in this JVM) for one test database. */
+/**
+ * A capture plus audit-sink instances (in this JVM) for one test database, with the oracle
+ * ({@link TruthRecorder}) recording every committed change from the start.
+ */
 final class AuditFixture implements AutoCloseable {
 
     final CaptureFixture capture;
+    /** The capture running in this JVM, or null when the test runs capture as its own process. */
     final CaptureFixture.InProcess captureRunner;
     final String group = "audit-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<ServiceThread> sinks = new ArrayList<>();
@@ -34,10 +41,36 @@ final class AuditFixture implements AutoCloseable {
     }
 
     static AuditFixture start(String hint) throws Exception {
-        CaptureFixture f = CaptureFixture.create(hint);
+        CaptureFixture f = withOracle(hint);
         CaptureFixture.InProcess runner = f.startInProcess();
         runner.awaitStreaming();
         return new AuditFixture(f, runner);
+    }
+
+    /** Without a capture: the test starts it (as a process it can kill). */
+    static AuditFixture withoutCapture(String hint) throws Exception {
+        return new AuditFixture(withOracle(hint), null);
+    }
+
+    private static CaptureFixture withOracle(String hint) throws SQLException {
+        CaptureFixture f = CaptureFixture.create(hint);
+        try (Connection c = f.db.superuserConnection()) {
+            TruthRecorder.install(c);
+        }
+        return f;
+    }
+
+    /**
+     * Waits until everything committed is in the log, then compares the log with the oracle: the
+     * same changes, each exactly once, and nothing else.
+     */
+    void assertMatchesOracle(Duration timeout) throws Exception {
+        awaitCaughtUp(timeout);
+        try (Connection c = capture.db.superuserConnection()) {
+            AuditComparison.Report report = new AuditComparison(AuditComparison.defaultNotCaptured(c)).compare(c);
+            assertThat(report.exact()).as(report.describe(10)).isTrue();
+            assertThat(report.expected()).as("the oracle saw the workload").isPositive();
+        }
     }
 
     Map<String, String> sinkEnv(String... overrides) {
@@ -106,6 +139,8 @@ final class AuditFixture implements AutoCloseable {
         for (ServiceThread sink : sinks) {
             sink.close();
         }
-        captureRunner.close();
+        if (captureRunner != null) {
+            captureRunner.close();
+        }
     }
 }

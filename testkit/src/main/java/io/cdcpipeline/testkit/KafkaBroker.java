@@ -37,13 +37,17 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path workDir;
     private final Path logFile;
     private final int port;
+    private final int controllerPort;
+    private final String clusterId;
     private Process process;
 
-    private KafkaBroker(Path workDir, int port, Process process) {
+    private KafkaBroker(Path workDir, int port, int controllerPort, String clusterId) {
         this.workDir = workDir;
         this.logFile = ChildJvm.logFile(workDir, "kafka");
         this.port = port;
-        this.process = process;
+        this.controllerPort = controllerPort;
+        this.clusterId = clusterId;
+        this.process = launch(workDir, port, controllerPort, clusterId);
     }
 
     /** Starts a broker whose data and logs live under {@code workDir}. */
@@ -54,7 +58,7 @@ public final class KafkaBroker implements AutoCloseable {
             Path attemptDir = workDir.resolve("attempt-" + attempt);
             int port = FreePorts.find();
             int controllerPort = FreePorts.find();
-            KafkaBroker broker = new KafkaBroker(attemptDir, port, launch(attemptDir, port, controllerPort));
+            KafkaBroker broker = new KafkaBroker(attemptDir, port, controllerPort, Uuid.randomUuid().toString());
             try {
                 broker.awaitReady();
                 LOG.info("Kafka broker ready on 127.0.0.1:{} in {} ms", port,
@@ -69,7 +73,17 @@ public final class KafkaBroker implements AutoCloseable {
         throw last;
     }
 
-    private static Process launch(Path dir, int port, int controllerPort) {
+    /**
+     * Stops the broker (SIGTERM: a controlled shutdown) and starts it again on the same ports and
+     * data: clients see an outage, the topics and committed offsets survive. For fault injection.
+     */
+    public synchronized void restart() {
+        Processes.terminate(process, STOP_WAIT);
+        process = launch(workDir, port, controllerPort, clusterId);
+        awaitReady();
+    }
+
+    private static Process launch(Path dir, int port, int controllerPort, String clusterId) {
         try {
             Files.createDirectories(dir.resolve("data"));
             Path properties = dir.resolve("server.properties");
@@ -77,7 +91,7 @@ public final class KafkaBroker implements AutoCloseable {
             Path logback = dir.resolve("logback.xml");
             Files.writeString(logback, CHILD_LOGBACK, StandardCharsets.UTF_8);
             return ChildJvm.start("kafka", dir, KafkaBrokerMain.class.getName(),
-                    List.of(properties.toString(), Uuid.randomUuid().toString()), Map.of(),
+                    List.of(properties.toString(), clusterId), Map.of(),
                     List.of("-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-Dlogback.configurationFile=" + logback));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the Kafka broker JVM", e);

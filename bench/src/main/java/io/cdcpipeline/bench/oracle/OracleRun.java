@@ -25,6 +25,9 @@ import io.cdcpipeline.testkit.ChildJvm;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
+import io.cdcpipeline.testkit.oracle.AuditComparison;
+import io.cdcpipeline.testkit.oracle.RandomWorkload;
+import io.cdcpipeline.testkit.oracle.TruthRecorder;
 
 /**
  * The differential check: the pipeline (capture and two audit-sink instances, each a separate

@@ -1,4 +1,4 @@
-package io.cdcpipeline.bench.oracle;
+package io.cdcpipeline.testkit.oracle;
 
 import java.io.IOException;
 import java.time.OffsetDateTime;

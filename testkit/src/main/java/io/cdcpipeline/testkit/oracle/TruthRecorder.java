@@ -1,4 +1,4 @@
-package io.cdcpipeline.bench.oracle;
+package io.cdcpipeline.testkit.oracle;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

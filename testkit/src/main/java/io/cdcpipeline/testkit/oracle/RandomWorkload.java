@@ -1,4 +1,4 @@
-package io.cdcpipeline.bench.oracle;
+package io.cdcpipeline.testkit.oracle;
 
 import java.io.StringReader;
 import java.sql.Connection;
@@ -122,18 +122,32 @@ public final class RandomWorkload {
             return nextId++;
         }
 
+        /** Transactions until {@code done}; a lost connection (PostgreSQL restarting) is opened again. */
         void run(BooleanSupplier done) throws Exception {
-            try (Connection c = connections.open()) {
-                c.setAutoCommit(false);
-                setUp(c);
-                while (!done.getAsBoolean()) {
-                    transaction(c);
+            boolean setUp = false;
+            while (!done.getAsBoolean()) {
+                try (Connection c = connections.open()) {
+                    c.setAutoCommit(false);
+                    if (!setUp) {
+                        setUp(c);
+                        setUp = true;
+                    }
+                    while (!done.getAsBoolean()) {
+                        transaction(c);
+                    }
+                } catch (SQLException e) {
+                    if (!connectionLost(e)) {
+                        throw e;
+                    }
+                    stats.add("reconnect");
+                    Thread.sleep(500);
                 }
             }
         }
 
         /** The worker's organization, users, category, tag and first articles. */
         private void setUp(Connection c) throws SQLException {
+            nextId = base;
             long org = base;
             exec(c, "INSERT INTO app.organizations (id, name, slug) VALUES (" + org + ", 'org " + index + "', 'org-" + index + "')");
             for (int i = 0; i < 10; i++) {
@@ -403,6 +417,11 @@ public final class RandomWorkload {
         private String timeLiteral() {
             return "now() - interval '" + (random.nextInt(120) - 60) + " days'";
         }
+    }
+
+    private static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
     }
 
     private static String literal(String text) {
