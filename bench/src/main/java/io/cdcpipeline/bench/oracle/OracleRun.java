@@ -68,6 +68,7 @@ public final class OracleRun {
     public static final String ADD_SINK = "audit-sink instance added";
     public static final String REMOVE_SINK = "audit-sink instance removed";
     public static final String RESTART_POSTGRES = "PostgreSQL restart";
+    public static final String RESTART_KAFKA = "Kafka broker restart";
 
     private static final int BATCH_RECORDS = 500;
     private static final Duration CATCH_UP = Duration.ofMinutes(5);
@@ -236,6 +237,7 @@ public final class OracleRun {
                 Thread.sleep(2000);
                 infra.postgres().start();
             }
+            case RESTART_KAFKA -> infra.kafka().restart();
             default -> throw new IllegalArgumentException("unknown fault: " + fault);
         }
     }

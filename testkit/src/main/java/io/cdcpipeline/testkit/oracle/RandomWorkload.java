@@ -263,8 +263,9 @@ public final class RandomWorkload {
         private void big(Connection c) throws SQLException {
             insertViews(c, bigTransactionRows / 2);
             copyComments(c, bigTransactionRows / 2);
-            exec(c, "UPDATE app.comments SET updated_at = now() WHERE id BETWEEN " + base + " AND " + (base + RANGE - 1));
-            stats.add("update all comments");
+            exec(c, "UPDATE app.comments SET updated_at = now() WHERE id IN (SELECT id FROM app.comments WHERE id BETWEEN " + base
+                    + " AND " + (base + RANGE - 1) + " ORDER BY id DESC LIMIT " + bigTransactionRows / 2 + ")");
+            stats.add("update many comments");
         }
 
         /** Deleting an article removes its comments, tags and favorites by ON DELETE CASCADE. */
