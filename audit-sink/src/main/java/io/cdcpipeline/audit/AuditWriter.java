@@ -51,6 +51,8 @@ import io.cdcpipeline.common.service.DaemonThreads;
 final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoCloseable {
 
     private static final String UNIQUE_VIOLATION = "23505";
+    /** Attempts of a group that keeps meeting duplicates written concurrently by another group. */
+    private static final int MAX_DUPLICATE_ATTEMPTS = 5;
 
     private final PriorityPool pool;
     private final String group;
@@ -176,14 +178,19 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
 
     /** Writes whole partitions of a batch in one transaction. */
     private void writeGroup(List<Item> items) throws Exception {
-        Written written;
-        try {
-            written = pool.inTransaction(tx -> write(tx, items, false));
-        } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
+        Written written = null;
+        for (int attempt = 1; written == null; attempt++) {
+            boolean lookUp = attempt > 1;
+            try {
+                written = pool.inTransaction(tx -> write(tx, items, lookUp));
+            } catch (SQLException e) {
+                // A duplicate: look the batch's source keys up and leave those out. Another group
+                // of this batch may be writing the same key at once (a TRUNCATE reaches every
+                // partition): its row blocks ours until it commits, and then the next lookup sees it.
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState()) || attempt >= MAX_DUPLICATE_ATTEMPTS) {
+                    throw e;
+                }
             }
-            written = pool.inTransaction(tx -> write(tx, items, true));
         }
         metrics.committed(written.rows(), written.contexts());
         Map<TopicPartition, AuditRow> newestPerChain = new HashMap<>();

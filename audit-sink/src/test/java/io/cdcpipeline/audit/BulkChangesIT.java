@@ -89,4 +89,22 @@ class BulkChangesIT {
         assertThat(f.count("SELECT count(*) FROM audit.changes_with_actor WHERE source_table = 'app.categories' AND op = 't'"
                 + " AND db_user = 'postgres'")).as("the actor of the truncate").isEqualTo(1);
     }
+
+    @Test
+    void shouldRecordEverySnapshotRowWhenSnapshotsAreAudited() throws Exception {
+        try (AuditFixture g = AuditFixture.withoutCapture("audit-snapshot")) {
+            g.capture.sql("INSERT INTO app.organizations (id, name, slug) VALUES (3, 'Snap', 'snap')",
+                    "INSERT INTO app.tags (id, org_id, name, slug) SELECT i, 3, 'before capture', 's-' || i FROM generate_series(1, 500) i");
+            g.startSink("AUDIT_INCLUDE_SNAPSHOTS", "true");
+            // The first start reads the existing rows (op r), all at the snapshot's one LSN.
+            try (var capture = g.capture.startInProcess()) {
+                capture.awaitStreaming();
+                g.awaitCaughtUp(CAUGHT_UP);
+            }
+            assertThat(g.count("SELECT count(*) FROM audit.change_log WHERE source_table = 'app.tags' AND op = 'r'"))
+                    .as("one row per snapshot row").isEqualTo(500);
+            assertThat(g.count("SELECT count(DISTINCT source_lsn) FROM audit.change_log WHERE op = 'r' AND source_table = 'app.tags'"))
+                    .as("snapshot rows share their LSN").isEqualTo(1);
+        }
+    }
 }
