@@ -77,6 +77,11 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return "analytics-aggregator.dlq";
     }
 
+    /** The change topic of {@code app.articles}, which the materialized view joins. */
+    String articlesTopic() {
+        return topicPrefix + ".app.articles";
+    }
+
     List<String> countedTopics() {
         return List.of(topicPrefix + ".app.article_views", topicPrefix + ".app.comments", topicPrefix + ".app.user_favorites");
     }

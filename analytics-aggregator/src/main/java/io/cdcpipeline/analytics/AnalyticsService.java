@@ -82,9 +82,14 @@ public final class AnalyticsService {
 
         Counter upserted = Counter.builder("analytics.rows.upserted").description("article_daily_stats rows written")
                 .register(metrics.registry());
+        Counter skipped = Counter.builder("analytics.rows.skipped")
+                .description("article_daily_stats rows left alone: they hold counts of the same or a later stats-topic position")
+                .register(metrics.registry());
+        // The stats to upsert, and the articles the view joins (a change of them makes the view stale).
+        Pattern sinkTopics = Pattern.compile(Pattern.quote(config.statsTopic()) + "|" + Pattern.quote(config.articlesTopic()));
         ConsumerLoop sink = new ConsumerLoop(new ConsumerLoop.Settings("analytics-sink", config.kafka(),
-                config.applicationId() + "-db-sink", Pattern.compile(Pattern.quote(config.statsTopic())), 5000, 16 * 1024 * 1024,
-                Duration.ofMillis(500), Duration.ofSeconds(30)), new DailyStatsSink(db.standard(), upserted), metrics.registry());
+                config.applicationId() + "-db-sink", sinkTopics, 5000, 16 * 1024 * 1024, Duration.ofMillis(500),
+                Duration.ofSeconds(30)), new DailyStatsSink(db.standard(), config.statsTopic(), upserted, skipped), metrics.registry());
         ViewRefresher refresher = new ViewRefresher(db, config.refreshInterval(), config.refreshTimeout(),
                 config.applicationId() + "@" + UUID.randomUUID().toString().substring(0, 8), metrics.registry());
 

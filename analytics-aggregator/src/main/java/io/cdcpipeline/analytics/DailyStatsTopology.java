@@ -9,6 +9,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -24,6 +25,12 @@ import io.micrometer.core.instrument.Counter;
  * with itself and changes nothing; a late record lands in its own day however late it is, since
  * nothing is windowed. The cost is state proportional to the counted rows, kept in RocksDB and
  * restored from changelog topics.
+ *
+ * <p>A TRUNCATE of a counted table becomes a delete of every row of it ({@link TruncateExpander})
+ * before the table step, so its counts drop to zero like those of deleted rows. That step may
+ * forward keys other than the record's own, so Kafka Streams routes its output through a
+ * repartition topic ({@code <application id>-<name>-rows-repartition}) before the table; keys land
+ * on the same partition numbers there as on the change topic.
  *
  * <p>Output: absolute counts per (article, day) on {@code statsTopic}, for the database sink.
  */
@@ -61,8 +68,10 @@ final class DailyStatsTopology {
         return builder.stream(topic, Consumed.with(Serdes.String(), RowChange.serde()).withName(name + "-source"))
                 // Count what arrives, for the events-aggregated metric.
                 .peek((key, change) -> events.increment())
+                // A truncate (no key: the table would drop it) as a tombstone for each row this partition holds.
+                .process(TruncateExpander.supplier(name + "-keys"), Named.as(name + "-truncates"))
                 // The current version of each source row (a delete or tombstone removes it).
-                .toTable(Materialized.<String, RowChange, KeyValueStore<Bytes, byte[]>>as(name + "-rows")
+                .toTable(Named.as(name + "-rows"), Materialized.<String, RowChange, KeyValueStore<Bytes, byte[]>>as(name + "-rows")
                         .withKeySerde(Serdes.String()).withValueSerde(RowChange.serde()))
                 // Rows grouped by the (article, day) they count for.
                 .groupBy((rowKey, change) -> KeyValue.pair(change.dayKey().text(), change),

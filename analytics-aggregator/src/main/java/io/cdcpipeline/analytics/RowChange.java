@@ -17,11 +17,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * What a counted row (a view, a comment, a favorite) contributes: one to its article on the day
  * of its own {@code created_at} (UTC). Read from the Debezium envelope's {@code after}; a delete
- * (or its tombstone) reads as null, which removes the row from the count.
+ * (or its tombstone) reads as null, which removes the row from the count. A TRUNCATE reads as
+ * {@link #TRUNCATE}: it names no row, and the topology turns it into a delete of each row it holds
+ * ({@link TruncateExpander}).
  */
 record RowChange(long articleId, String day) {
 
+    /** A TRUNCATE of the whole table (op {@code t}, no key, no before or after image); never a row's day. */
+    static final RowChange TRUNCATE = new RowChange(0, "");
+
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    boolean isTruncate() {
+        return equals(TRUNCATE);
+    }
 
     DayKey dayKey() {
         return new DayKey(articleId, java.time.LocalDate.parse(day));
@@ -56,6 +65,9 @@ record RowChange(long articleId, String day) {
         String op = envelope.get("op").asText();
         if (op.equals("d")) {
             return null;
+        }
+        if (op.equals("t")) {
+            return TRUNCATE;
         }
         JsonNode after = envelope.get("after");
         if (after == null || after.isNull() || !after.hasNonNull("article_id") || !after.hasNonNull("created_at")) {

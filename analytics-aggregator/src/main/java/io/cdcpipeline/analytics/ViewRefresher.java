@@ -24,14 +24,15 @@ import io.micrometer.core.instrument.Timer;
 
 /**
  * Refreshes {@code analytics.article_analytics} CONCURRENTLY (readers are never blocked), at most
- * once per interval and only after the stats changed, by the one instance that holds a session
- * advisory lock. Staleness (time since the oldest change the view does not show yet) and refresh
- * durations are metrics. Thread-safe; runs on its own scheduler thread.
+ * once per interval and only after what it reads changed (the daily stats, or articles: see
+ * {@link RefreshState}), by the one instance that holds a session advisory lock. Staleness (time
+ * since the oldest change the view does not show yet) and refresh durations are metrics.
+ * Thread-safe; runs on its own scheduler thread.
  */
 final class ViewRefresher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ViewRefresher.class);
-    private static final String LOCK = "analytics-aggregator:refresh:" + DailyStatsSink.VIEW;
+    private static final String LOCK = "analytics-aggregator:refresh:" + RefreshState.VIEW;
 
     private final Database db;
     private final Duration interval;
@@ -51,7 +52,7 @@ final class ViewRefresher implements AutoCloseable {
         this.duration = Timer.builder("analytics.refresh.duration").description("REFRESH MATERIALIZED VIEW CONCURRENTLY")
                 .register(registry);
         Gauge.builder("analytics.view.staleness", stalenessMillis, a -> a.get() / 1000.0).baseUnit("seconds")
-                .description("time since the oldest stats change the materialized view does not show").register(registry);
+                .description("time since the oldest change the materialized view does not show").register(registry);
         Gauge.builder("analytics.refresh.leader", holdsLock, AtomicLong::get)
                 .description("1 on the instance allowed to refresh").register(registry);
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("view-refresher"));
@@ -70,7 +71,7 @@ final class ViewRefresher implements AutoCloseable {
             String stateVersion;
             try (Connection c = db.bulk().dataSource().getConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT dirty_since, last_refresh_at, xmin::text FROM analytics.refresh_state"
-                         + " WHERE view_name = '" + DailyStatsSink.VIEW + "'")) {
+                         + " WHERE view_name = '" + RefreshState.VIEW + "'")) {
                 if (!rs.next()) {
                     return;
                 }
@@ -103,7 +104,7 @@ final class ViewRefresher implements AutoCloseable {
                     if (rs.getBoolean(1)) {
                         lockConnection = c;
                         holdsLock.set(1);
-                        LOG.info("{} refreshes {} from now on", instance, DailyStatsSink.VIEW);
+                        LOG.info("{} refreshes {} from now on", instance, RefreshState.VIEW);
                         return true;
                     }
                 }
@@ -117,8 +118,8 @@ final class ViewRefresher implements AutoCloseable {
     }
 
     /**
-     * Refreshes, then marks the view current only if no stats write committed since the state was
-     * read ({@code stateVersion}: the xmin of the state row, which every sink transaction updates).
+     * Refreshes, then marks the view current only if no change was marked since the state was read
+     * ({@code stateVersion}: the xmin of the state row, which every {@link RefreshState#markStale} updates).
      * Every change committed before that read is in the refresh, whose snapshot is taken later. A
      * time comparison cannot tell: a sink transaction that began before the refresh may commit after
      * its snapshot.
@@ -130,7 +131,7 @@ final class ViewRefresher implements AutoCloseable {
             try (Statement s = c.createStatement()) {
                 s.execute("SET statement_timeout = " + timeout.toMillis());
                 try {
-                    s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + DailyStatsSink.VIEW);
+                    s.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY " + RefreshState.VIEW);
                 } finally {
                     s.execute("RESET statement_timeout");
                 }
@@ -148,7 +149,7 @@ final class ViewRefresher implements AutoCloseable {
                 s.setTimestamp(1, Timestamp.from(finished));
                 s.setString(2, stateVersion);
                 s.setTimestamp(3, Timestamp.from(read));
-                s.setString(4, DailyStatsSink.VIEW);
+                s.setString(4, RefreshState.VIEW);
                 try (ResultSet rs = s.executeQuery()) {
                     Instant stillDirty = rs.next() ? instant(rs.getTimestamp(1)) : null;
                     stalenessMillis.set(stillDirty == null ? 0 : Math.max(0, Duration.between(stillDirty, finished).toMillis()));
@@ -156,7 +157,7 @@ final class ViewRefresher implements AutoCloseable {
             }
             try (PreparedStatement log = tx.prepareStatement("INSERT INTO analytics.refresh_log (view_name, started_at,"
                     + " finished_at, refreshed_by) VALUES (?, ?, ?, ?)")) {
-                log.setString(1, DailyStatsSink.VIEW);
+                log.setString(1, RefreshState.VIEW);
                 log.setTimestamp(2, Timestamp.from(started));
                 log.setTimestamp(3, Timestamp.from(finished));
                 log.setString(4, instance);
@@ -164,7 +165,7 @@ final class ViewRefresher implements AutoCloseable {
             }
             return null;
         });
-        LOG.debug("refreshed {} in {} ms", DailyStatsSink.VIEW, Duration.between(started, finished).toMillis());
+        LOG.debug("refreshed {} in {} ms", RefreshState.VIEW, Duration.between(started, finished).toMillis());
     }
 
     private static Instant instant(Timestamp t) {

@@ -111,6 +111,11 @@ final class AnalyticsFixture implements AutoCloseable {
         return map("SELECT article_id::text, view_count || '/' || comment_count || '/' || favorite_count FROM analytics.article_analytics");
     }
 
+    /** article id → title, as the materialized view shows them. */
+    Map<String, String> viewTitles() throws SQLException {
+        return map("SELECT article_id::text, title FROM analytics.article_analytics");
+    }
+
     long count(String sql) throws SQLException {
         try (Connection c = capture.db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

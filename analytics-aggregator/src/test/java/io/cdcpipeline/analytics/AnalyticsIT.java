@@ -44,6 +44,58 @@ class AnalyticsIT {
     }
 
     @Test
+    void shouldZeroTheCountsOfTruncatedTablesAndCountRowsWrittenAfterwards() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-truncate")) {
+            f.startInstance();
+            f.randomWorkload(5, 600, 200, 200);
+            awaitExact(f);
+
+            // Capture sends each truncate, keyless, to every partition of the table's topic.
+            f.capture.sql("TRUNCATE app.article_views, app.comments");
+            awaitExact(f);
+            assertThat(f.count("SELECT sum(views) + sum(comments) FROM analytics.article_daily_stats"))
+                    .as("views and comments of every article and day are gone").isZero();
+            assertThat(f.count("SELECT sum(favorites) FROM analytics.article_daily_stats")).as("favorites were not truncated")
+                    .isPositive();
+
+            f.randomWorkload(6, 300, 100, 100);
+            awaitExact(f);
+            assertThat(f.count("SELECT sum(views) FROM analytics.article_daily_stats")).as("views after the truncate count")
+                    .isPositive();
+
+            f.capture.sql("TRUNCATE app.user_favorites");
+            awaitExact(f);
+            assertThat(f.count("SELECT sum(favorites) FROM analytics.article_daily_stats")).isZero();
+        }
+    }
+
+    @Test
+    void shouldRefreshTheViewWhenArticlesChangeWithoutStatsChanging() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-articles")) {
+            f.startInstance();
+            f.capture.sql("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'O', 'o')",
+                    "INSERT INTO app.users (id, org_id, email, username, password_hash) VALUES (1, 1, 'u@x.io', 'u', 'h')",
+                    "INSERT INTO app.articles (id, org_id, author_id, slug, title, status, published_at) VALUES"
+                            + " (1, 1, 1, 'first', 'First', 'published', now()), (2, 1, 1, 'second', 'Second', 'published', now()),"
+                            + " (3, 1, 1, 'third', 'Third', 'draft', NULL)");
+            await("the view lists the published articles, though nothing was counted").atMost(CONVERGE)
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(f.viewTitles()).isEqualTo(Map.of("1", "First", "2", "Second")));
+
+            f.capture.sql("UPDATE app.articles SET title = 'First, renamed' WHERE id = 1",
+                    "UPDATE app.articles SET status = 'published', published_at = now() WHERE id = 3");
+            await("the view shows the new title and the newly published article").atMost(CONVERGE)
+                    .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(f.viewTitles())
+                            .isEqualTo(Map.of("1", "First, renamed", "2", "Second", "3", "Third")));
+
+            f.capture.sql("TRUNCATE app.articles CASCADE");
+            await("a truncate of the articles empties the view").atMost(CONVERGE).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(f.viewTitles()).isEmpty());
+            assertThat(f.count("SELECT count(*) FROM analytics.article_daily_stats")).as("no stats were ever written").isZero();
+        }
+    }
+
+    @Test
     void shouldStayExactWhenTheAggregatorIsKilledAndRestartedOnFreshState(@TempDir Path dir) throws Exception {
         try (AnalyticsFixture f = AnalyticsFixture.start("analytics-crash")) {
             ServiceProcess first = ServiceProcess.start("analytics-1", AnalyticsService.class.getName(), f.env(), dir);

@@ -58,6 +58,12 @@ class DailyStatsTopologyTest {
         return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
     }
 
+    /** What capture publishes for a TRUNCATE: no row images; sent with a null key to every partition. */
+    private static String truncate(String table) {
+        return "{\"before\":null,\"after\":null,\"source\":{\"schema\":\"app\",\"table\":\"" + table
+                + "\",\"lsn\":99,\"txId\":7,\"ts_ms\":1},\"op\":\"t\",\"ts_ms\":1}";
+    }
+
     private Map<String, String> latest() {
         return stats.readKeyValuesToMap();
     }
@@ -125,6 +131,46 @@ class DailyStatsTopologyTest {
 
         assertThat(latest()).containsEntry("4|2026-03-07", "{\"views\":0,\"comments\":0,\"favorites\":0}")
                 .containsEntry("4|2026-03-08", "{\"views\":0,\"comments\":1,\"favorites\":0}");
+    }
+
+    @Test
+    void shouldZeroTheCountsOfATruncatedTableOnly() {
+        Instant t = Instant.parse("2026-03-11T10:00:00Z");
+        views.pipeInput("{\"id\":1}", envelope("c", 6, "2026-03-11T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":1}", envelope("c", 6, "2026-03-11T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":2}", envelope("c", 6, "2026-03-12T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":3}", envelope("c", 7, "2026-03-11T10:00:00Z"), t);
+        assertThat(latest()).containsEntry("6|2026-03-11", "{\"views\":1,\"comments\":1,\"favorites\":0}");
+
+        comments.pipeInput((String) null, truncate("comments"), t.plusSeconds(1));
+
+        assertThat(latest()).as("every comment of every article and day is gone; the views stay")
+                .containsEntry("6|2026-03-11", "{\"views\":1,\"comments\":0,\"favorites\":0}")
+                .containsEntry("6|2026-03-12", "{\"views\":0,\"comments\":0,\"favorites\":0}")
+                .containsEntry("7|2026-03-11", "{\"views\":0,\"comments\":0,\"favorites\":0}");
+        assertThat(events.count()).as("the truncate is an event read like any other").isEqualTo(5);
+    }
+
+    @Test
+    void shouldCountRowsWrittenAfterATruncateAndNotRowsDeletedBeforeIt() {
+        Instant t = Instant.parse("2026-03-13T10:00:00Z");
+        favorites.pipeInput("{\"user_id\":1,\"article_id\":8}", envelope("c", 8, "2026-03-13T10:00:00Z"), t);
+        favorites.pipeInput("{\"user_id\":2,\"article_id\":8}", envelope("c", 8, "2026-03-13T11:00:00Z"), t);
+        favorites.pipeInput("{\"user_id\":2,\"article_id\":8}", envelope("d", 8, "2026-03-13T11:00:00Z"), t);
+        favorites.pipeInput("{\"user_id\":2,\"article_id\":8}", (String) null, t);
+
+        favorites.pipeInput((String) null, truncate("user_favorites"), t.plusSeconds(1));
+        assertThat(latest()).containsEntry("8|2026-03-13", "{\"views\":0,\"comments\":0,\"favorites\":0}");
+
+        // The same key again after the truncate (the table is empty, so it is a new row).
+        favorites.pipeInput("{\"user_id\":1,\"article_id\":8}", envelope("c", 8, "2026-03-13T12:00:00Z"), t.plusSeconds(2));
+        favorites.pipeInput((String) null, truncate("user_favorites"), t.plusSeconds(3));
+        favorites.pipeInput("{\"user_id\":3,\"article_id\":8}", envelope("c", 8, "2026-03-13T13:00:00Z"), t.plusSeconds(4));
+
+        assertThat(latest()).as("only the row written after the last truncate counts")
+                .containsEntry("8|2026-03-13", "{\"views\":0,\"comments\":0,\"favorites\":1}");
+        assertThat(driver.createOutputTopic("dlq", new StringDeserializer(), new StringDeserializer()).isEmpty())
+                .as("a truncate is not a poison record").isTrue();
     }
 
     @Test

@@ -26,8 +26,10 @@ import redis.clients.jedis.exceptions.JedisDataException;
 /**
  * For each batch of changes: the keys the rules derive from every before and after image, deleted
  * together with their leases in one pipeline; then (the consumer loop) the offsets are committed.
- * Redis unreachable → the batch is retried with backoff and nothing is committed, so no
- * invalidation is lost. A record that is not a change envelope goes to the dead-letter topic.
+ * A TRUNCATE has no row to derive keys from: every key its table's rules could produce is deleted
+ * instead ({@link TruncateInvalidation}). Redis unreachable → the batch is retried with backoff and
+ * nothing is committed, so no invalidation is lost. A record that is not a change envelope goes to
+ * the dead-letter topic.
  */
 final class CacheInvalidator implements BatchHandler.OneStep {
 
@@ -44,6 +46,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     private final Counter redisErrors;
     private final Timer lag;
     private final Set<String> deadLettered = new HashSet<>();
+    private final TruncateInvalidation truncates;
 
     CacheInvalidator(RedisClient redis, KeyRules rules, String keyPrefix, Optional<String> channel, DeadLetterQueue deadLetters,
                      MeterRegistry registry) {
@@ -52,6 +55,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
         this.keyPrefix = keyPrefix;
         this.channel = channel;
         this.deadLetters = deadLetters;
+        this.truncates = new TruncateInvalidation(redis, keyPrefix, channel);
         this.keysInvalidated = Counter.builder("cache.keys.invalidated").description("cache keys deleted (with their leases)")
                 .register(registry);
         this.redisErrors = Counter.builder("cache.redis.errors").description("batches Redis could not take").register(registry);
@@ -62,6 +66,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     @Override
     public void handle(List<ConsumerRecord<String, String>> batch) throws Exception {
         Set<String> keys = new LinkedHashSet<>();
+        Set<String> truncatedTables = new LinkedHashSet<>();
         List<Long> commitTimes = new ArrayList<>();
         for (ConsumerRecord<String, String> record : batch) {
             if (record.value() == null) {
@@ -71,7 +76,12 @@ final class CacheInvalidator implements BatchHandler.OneStep {
                 JsonNode change = json.readTree(record.value());
                 JsonNode source = change.get("source");
                 String table = source.get("schema").asText() + "." + source.get("table").asText();
-                keys.addAll(rules.keysFor(table, nullable(change.get("before")), nullable(change.get("after"))));
+                if ("t".equals(change.path("op").asText())) {
+                    // Sent to every partition of the topic: in one batch, the table is scanned once.
+                    truncatedTables.add(table);
+                } else {
+                    keys.addAll(rules.keysFor(table, nullable(change.get("before")), nullable(change.get("after"))));
+                }
                 commitTimes.add(source.get("ts_ms").asLong());
             } catch (Exception e) {
                 String id = record.topic() + "-" + record.partition() + "@" + record.offset();
@@ -80,16 +90,22 @@ final class CacheInvalidator implements BatchHandler.OneStep {
                 }
             }
         }
-        if (!keys.isEmpty()) {
-            try {
+        long truncatedKeys = 0;
+        try {
+            if (!keys.isEmpty()) {
                 delete(keys);
-            } catch (RuntimeException e) {
-                redisErrors.increment();
-                throw e;
             }
+            if (!truncatedTables.isEmpty()) {
+                Set<String> globs = new LinkedHashSet<>();
+                truncatedTables.forEach(table -> globs.addAll(rules.globsFor(table)));
+                truncatedKeys = truncates.invalidate(globs);
+            }
+        } catch (RuntimeException e) {
+            redisErrors.increment();
+            throw e;
         }
         deadLettered.clear();
-        keysInvalidated.increment(keys.size());
+        keysInvalidated.increment(keys.size() + truncatedKeys);
         long now = System.currentTimeMillis();
         commitTimes.forEach(t -> lag.record(Duration.ofMillis(Math.max(0, now - t))));
     }

@@ -30,6 +30,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class KeyRules {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_][a-z0-9_]*)}");
+    /** What a Redis glob pattern treats specially: wildcards, character classes, the escape itself. */
+    private static final Pattern GLOB_SPECIAL = Pattern.compile("([*?\\[\\]\\\\])");
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String DEFAULT_RESOURCE = "default-cache-rules.json";
 
@@ -119,6 +121,32 @@ public final class KeyRules {
             fill(template, after).ifPresent(keys::add);
         }
         return keys;
+    }
+
+    /**
+     * Redis glob patterns (SCAN MATCH syntax) of every key the rules of {@code table} can produce:
+     * each template with its placeholders as {@code *} and its literal text escaped. What a change
+     * that names no row (a TRUNCATE) has to invalidate. Empty for a table without rules.
+     */
+    public Set<String> globsFor(String table) {
+        Set<String> globs = new LinkedHashSet<>();
+        for (String template : templates.getOrDefault(table, List.of())) {
+            Matcher m = PLACEHOLDER.matcher(template);
+            StringBuilder glob = new StringBuilder();
+            int literalStart = 0;
+            while (m.find()) {
+                glob.append(escapeGlob(template.substring(literalStart, m.start()))).append('*');
+                literalStart = m.end();
+            }
+            glob.append(escapeGlob(template.substring(literalStart)));
+            globs.add(glob.toString());
+        }
+        return globs;
+    }
+
+    /** {@code text} matched literally by a Redis glob pattern. */
+    static String escapeGlob(String text) {
+        return GLOB_SPECIAL.matcher(text).replaceAll("\\\\$1");
     }
 
     private static Optional<String> fill(String template, JsonNode row) {

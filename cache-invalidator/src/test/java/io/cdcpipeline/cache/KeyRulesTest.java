@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,26 @@ class KeyRulesTest {
     @Test
     void shouldSkipATemplateWhoseColumnIsNull() throws Exception {
         assertThat(defaults.keysFor("app.users", null, row("{\"id\":3,\"email\":null}"))).containsExactly("user:3");
+    }
+
+    @Test
+    void shouldCoverEveryKeyOfATableWithGlobsForATruncate() {
+        assertThat(defaults.globsFor("app.articles")).containsExactly("article:*", "article:slug:*", "author:*:articles",
+                "articles:org:*");
+        assertThat(defaults.globsFor("app.comments")).as("no rule, nothing to scan").isEmpty();
+
+        String odd = "{\"app.tags\": [\"tag[{id}]?*\\\\{slug}\"]}";
+        KeyRules rules = KeyRules.parse(new ByteArrayInputStream(odd.getBytes(StandardCharsets.UTF_8)), "rules.json");
+        assertThat(rules.globsFor("app.tags")).as("literal glob characters are escaped, placeholders are not")
+                .containsExactly("tag\\[*\\]\\?\\*\\\\*");
+    }
+
+    @Test
+    void shouldScanLeasesAndValuesUnderTheEscapedKeyPrefix() {
+        assertThat(TruncateInvalidation.valuePatterns("shop[1]:", List.of("article:*", "author:*:articles")))
+                .containsExactly("shop\\[1\\]:article:*", "shop\\[1\\]:author:*:articles");
+        assertThat(TruncateInvalidation.leasePatterns("p:", List.of("author:*:articles")))
+                .containsExactly("p:author:*:articles#lease");
     }
 
     @Test

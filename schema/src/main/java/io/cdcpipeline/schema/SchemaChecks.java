@@ -133,6 +133,13 @@ final class SchemaChecks {
                     UNION ALL
                     SELECT 'monitor_user is not a member of pg_monitor' WHERE NOT pg_has_role('monitor_user', 'pg_monitor', 'MEMBER')
                     """),
+            new Check("the analytics sink can fence its upserts by stats-topic position", "017-daily-stats-position", """
+                    SELECT format('analytics_user cannot write analytics.article_daily_stats.%s', c)
+                      FROM unnest(ARRAY['stats_topic', 'stats_partition', 'stats_offset']) c
+                     WHERE NOT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'analytics'
+                                          AND table_name = 'article_daily_stats' AND column_name = c)
+                        OR NOT has_column_privilege('analytics_user', 'analytics.article_daily_stats', c, 'INSERT, UPDATE')
+                    """),
             new Check("the audit sink reads source keys, never row contents", "011-sink-reads-source-keys", """
                     SELECT 'audit_user cannot read the source key columns of audit.change_log'
                      WHERE NOT has_column_privilege('audit_user', 'audit.change_log', 'source_lsn', 'SELECT')
