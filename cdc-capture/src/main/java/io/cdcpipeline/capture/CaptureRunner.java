@@ -177,8 +177,10 @@ public final class CaptureRunner {
                     config.maxMessageBytes());
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             Properties properties = DebeziumProperties.from(config);
+            PositionCommitPolicy commits = new PositionCommitPolicy(config.offsetFlushInterval());
             DebeziumEngine<ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
                     .using(properties)
+                    .using(commits)
                     .using(new DebeziumEngine.ConnectorCallback() {
                         @Override
                         public void pollingStarted() {
@@ -195,7 +197,7 @@ public final class CaptureRunner {
                         metrics.streaming.set(0);
                         done.complete(success ? null : error != null ? error : new IllegalStateException(message));
                     })
-                    .notifying(new KafkaPublisher(producer, topics, metrics))
+                    .notifying(new KafkaPublisher(producer, topics, metrics, config.topicPrefix() + ".transaction", commits))
                     .build();
             ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(r, "debezium-engine"));
             EngineRun run = new EngineRun(engine, producer, topics, thread, metrics);

@@ -26,6 +26,11 @@ import io.debezium.engine.DebeziumEngine;
  * every earlier change of its rows and before every later one (analytics clears the rows it holds
  * for that partition; the audit log keeps one row, the copies sharing one source key).
  *
+ * <p>The position moves only to transaction boundaries ({@link TransactionBoundaries}): a crash
+ * republishes the transaction in progress from its start, never loses the rest of a group of
+ * changes that share one LSN. It is committed at once after snapshot reads and at the first
+ * boundary of an engine run ({@link PositionCommitPolicy}), otherwise every flush interval.
+ *
  * <p>Called by Debezium on one thread, in order.
  */
 final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> {
@@ -33,11 +38,18 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<
     private final Producer<String, String> producer;
     private final TopicCreator topics;
     private final CaptureMetrics metrics;
+    private final TransactionBoundaries boundaries;
+    private final PositionCommitPolicy commits;
+    /** Commit at the next boundary: set at the start of an engine run and by snapshot reads. */
+    private boolean commitSoon = true;
 
-    KafkaPublisher(Producer<String, String> producer, TopicCreator topics, CaptureMetrics metrics) {
+    KafkaPublisher(Producer<String, String> producer, TopicCreator topics, CaptureMetrics metrics, String transactionTopic,
+                   PositionCommitPolicy commits) {
         this.producer = producer;
         this.topics = topics;
         this.metrics = metrics;
+        this.boundaries = new TransactionBoundaries(transactionTopic);
+        this.commits = commits;
     }
 
     @Override
@@ -59,7 +71,16 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<
                             + ": " + e.getCause().getMessage(), e.getCause());
                 }
             }
-            committer.markProcessed(record);
+            if (record.value() != null && EnvelopeScanner.op(record.value()).equals("r")) {
+                commitSoon = true;
+            }
+            if (boundaries.committableAfter(record.destination(), record.value())) {
+                committer.markProcessed(record);
+                if (commitSoon) {
+                    commits.requestCommit();
+                    commitSoon = false;
+                }
+            }
             metrics.published(record.destination(), record.value());
         }
         committer.markBatchFinished();

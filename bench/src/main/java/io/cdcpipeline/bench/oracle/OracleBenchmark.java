@@ -26,7 +26,7 @@ import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 public final class OracleBenchmark implements Callable<Integer> {
 
     private static final List<String> FAULTS = List.of(OracleRun.KILL_CAPTURE, OracleRun.KILL_SINK, OracleRun.RESTART_POSTGRES,
-            OracleRun.ADD_SINK, OracleRun.RESTART_KAFKA, OracleRun.REMOVE_SINK);
+            OracleRun.ADD_SINK, OracleRun.KILL_ANALYTICS, OracleRun.RESTART_KAFKA, OracleRun.REMOVE_SINK);
 
     @Option(names = "--minutes", description = "how long the workload writes (default: ${DEFAULT-VALUE})")
     int minutes = 10;
@@ -64,8 +64,9 @@ public final class OracleBenchmark implements Callable<Integer> {
             System.out.println(result.describe());
             long mismatches = result.audit().missing().size() + result.audit().unexpected().size();
             System.out.printf("%nRESULT oracle seed %d: %,d changes checked (%,d audit rows), %d faults injected, %d mismatches,"
-                            + " verify exit %d%n", s, result.audit().expected(), result.audit().audited(), result.faultsInjected().size(),
-                    mismatches, result.verifyExitCode());
+                            + " verify exit %d, %d analytics differences, %d stale cache entries (%,d cache reads)%n", s,
+                    result.audit().expected(), result.audit().audited(), result.faultsInjected().size(), mismatches,
+                    result.verifyExitCode(), result.analytics().size(), result.staleCacheEntries().size(), result.cacheReads());
             if (!result.exact()) {
                 System.out.println("service logs kept in " + work);
                 return 1;

@@ -14,20 +14,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
+import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkConfig;
 import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.bench.BenchDatabase;
+import io.cdcpipeline.cache.CacheConfig;
+import io.cdcpipeline.cache.CacheInvalidatorService;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.testkit.ChildJvm;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
+import io.cdcpipeline.testkit.oracle.AnalyticsComparison;
 import io.cdcpipeline.testkit.oracle.AuditComparison;
 import io.cdcpipeline.testkit.oracle.RandomWorkload;
 import io.cdcpipeline.testkit.oracle.TruthRecorder;
+import redis.clients.jedis.RedisClient;
 
 /**
  * The differential check: the pipeline (capture and two audit-sink instances, each a separate
@@ -50,16 +58,21 @@ public final class OracleRun {
 
     /** What the run did and found. */
     public record Result(long seed, long oracleRows, AuditComparison.Report audit, int verifyExitCode, String verifyOutput,
-                         List<String> faultsInjected, String workload, Duration writing) {
+                         List<String> analytics, List<String> staleCacheEntries, long cacheReads, List<String> faultsInjected,
+                         String workload, Duration writing) {
 
         public boolean exact() {
-            return audit.exact() && verifyExitCode == 0;
+            return audit.exact() && verifyExitCode == 0 && analytics.isEmpty() && staleCacheEntries.isEmpty();
         }
 
         public String describe() {
-            return String.format("seed %d: %,d oracle rows written in %.0f s, faults injected: %s%n%s%nverify (exit %d): %s%nworkload: %s",
+            return String.format("seed %d: %,d oracle rows written in %.0f s, faults injected: %s%n%s%nverify (exit %d): %s%n"
+                            + "analytics: %s%ncache: %,d reads, %s%nworkload: %s",
                     seed, oracleRows, writing.toMillis() / 1000.0, faultsInjected, audit.describe(10), verifyExitCode,
-                    verifyOutput.strip(), workload);
+                    verifyOutput.strip(), analytics.isEmpty() ? "article_daily_stats equals the counts of the raw tables"
+                            : analytics.size() + " (article, day) differ, first: " + analytics.subList(0, Math.min(5, analytics.size())),
+                    cacheReads, staleCacheEntries.isEmpty() ? "no stale entry" : staleCacheEntries.size() + " stale entries, first: "
+                            + staleCacheEntries.subList(0, Math.min(5, staleCacheEntries.size())), workload);
         }
     }
 
@@ -69,10 +82,12 @@ public final class OracleRun {
     public static final String REMOVE_SINK = "audit-sink instance removed";
     public static final String RESTART_POSTGRES = "PostgreSQL restart";
     public static final String RESTART_KAFKA = "Kafka broker restart";
+    public static final String KILL_ANALYTICS = "kill -9 analytics-aggregator";
 
     private static final int BATCH_RECORDS = 500;
     private static final Duration CATCH_UP = Duration.ofMinutes(5);
     private static final Duration FAULT_WAIT = Duration.ofSeconds(20);
+    private static final Duration ANALYTICS_SETTLE = Duration.ofSeconds(60);
 
     private final EmbeddedInfrastructure infra;
     private final TestDatabase db;
@@ -80,7 +95,11 @@ public final class OracleRun {
     private final String prefix;
     private final Map<String, String> captureEnv;
     private final Map<String, String> sinkEnv;
+    private final Map<String, String> analyticsEnv;
+    private final Map<String, String> cacheEnv;
     private ServiceProcess capture;
+    private ServiceProcess analytics;
+    private ServiceProcess cacheInvalidator;
     private final List<ServiceProcess> sinks = new ArrayList<>();
     private int started;
 
@@ -113,6 +132,25 @@ public final class OracleRun {
         sinkEnv.put("DB_MIN_CONNECTIONS", "1");
         sinkEnv.put("DB_MAX_CONNECTIONS", "4");
         sinkEnv.put("METRICS_BIND", "127.0.0.1");
+        this.analyticsEnv = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
+        analyticsEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        analyticsEnv.put("ANALYTICS_TOPIC_PREFIX", prefix);
+        analyticsEnv.put("ANALYTICS_APPLICATION_ID", prefix + "-analytics");
+        analyticsEnv.put("ANALYTICS_STATE_DIR", workDir.resolve("analytics-state").toString());
+        analyticsEnv.put("ANALYTICS_REFRESH_INTERVAL", "1000");
+        analyticsEnv.put("ANALYTICS_COMMIT_INTERVAL", "200");
+        analyticsEnv.put("ANALYTICS_REPLICATION_FACTOR", "1");
+        analyticsEnv.put("DB_MIN_CONNECTIONS", "1");
+        analyticsEnv.put("DB_MAX_CONNECTIONS", "4");
+        analyticsEnv.put("METRICS_BIND", "127.0.0.1");
+        this.cacheEnv = new HashMap<>();
+        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        cacheEnv.put("REDIS_URL", infra.redis().url());
+        cacheEnv.put("CACHE_TOPIC_PREFIX", prefix);
+        cacheEnv.put("CACHE_CONSUMER_GROUP", prefix + "-cache");
+        cacheEnv.put("CACHE_KEY_PREFIX", prefix + ":");
+        cacheEnv.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        cacheEnv.put("METRICS_BIND", "127.0.0.1");
     }
 
     /** A fresh migrated database with the oracle installed, on {@code infra}; nothing runs yet. */
@@ -133,9 +171,14 @@ public final class OracleRun {
         capture = ServiceProcess.start("capture-" + started++, CaptureService.class.getName(), captureEnv, workDir);
         sinks.add(startSink());
         sinks.add(startSink());
+        analytics = ServiceProcess.start("analytics-" + started++, AnalyticsService.class.getName(), analyticsEnv, workDir);
+        cacheInvalidator = ServiceProcess.start("cache-invalidator-" + started++, CacheInvalidatorService.class.getName(), cacheEnv,
+                workDir);
         awaitReady(capture);
         RandomWorkload workload = new RandomWorkload(db::superuserConnection, settings.seed(), settings.workers(),
                 BATCH_RECORDS * 3);
+        RedisClient redis = RedisClient.create(infra.redis().host(), infra.redis().port());
+        CacheReaders readers = new CacheReaders(db, redis, cacheEnv.get("CACHE_KEY_PREFIX"), 2, settings.seed());
         long start = System.nanoTime();
         CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
             try {
@@ -162,8 +205,15 @@ public final class OracleRun {
             Thread.sleep(100);
         }
         writing.get();
+        readers.stopReading();
         Duration wrote = Duration.ofNanos(System.nanoTime() - start);
         awaitCaughtUp();
+        awaitConsumed(cacheEnv.get("CACHE_CONSUMER_GROUP"), CacheConfig.from(cacheEnv).topics());
+        List<String> stale = readers.staleEntries();
+        redis.close();
+        awaitConsumed(analyticsEnv.get("ANALYTICS_APPLICATION_ID"), Pattern.compile(Pattern.quote(prefix)
+                + "\\.app\\.(article_views|comments|user_favorites)"));
+        List<String> analyticsDifferences = awaitAnalytics();
         AuditComparison.Report report;
         long oracleRows;
         try (Connection c = db.superuserConnection()) {
@@ -181,7 +231,7 @@ public final class OracleRun {
             verify.destroyForcibly();
         }
         return new Result(settings.seed(), oracleRows, report, verify.exitValue(), Files.readString(verifyLog),
-                injected, workload.stats().toString(), wrote);
+                analyticsDifferences, stale, readers.reads.get(), injected, workload.stats().toString(), wrote);
     }
 
     /**
@@ -238,6 +288,10 @@ public final class OracleRun {
                 infra.postgres().start();
             }
             case RESTART_KAFKA -> infra.kafka().restart();
+            case KILL_ANALYTICS -> {
+                analytics.kill();
+                analytics = ServiceProcess.start("analytics-" + started++, AnalyticsService.class.getName(), analyticsEnv, workDir);
+            }
             default -> throw new IllegalArgumentException("unknown fault: " + fault);
         }
     }
@@ -265,6 +319,42 @@ public final class OracleRun {
         Map<TopicPartition, Long> ends = infra.kafka().topics().endOffsets(AuditSinkConfig.from(sinkEnv).topics());
         while (!reached(ends)) {
             check(deadline, "audit-sink did not reach " + ends + "; stored " + storedPositions());
+        }
+    }
+
+    /** Waits until consumer group {@code group} has committed the end of every partition of {@code topics}. */
+    private void awaitConsumed(String group, Pattern topics) throws Exception {
+        Map<TopicPartition, Long> ends = infra.kafka().topics().endOffsets(topics);
+        long deadline = System.nanoTime() + CATCH_UP.toNanos();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", infra.kafka().bootstrapServers()))) {
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get();
+                if (ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue()))) {
+                    return;
+                }
+                check(deadline, "consumer group " + group + " did not reach " + ends + "; committed " + committed);
+            }
+        }
+    }
+
+    /**
+     * The stats sink's own group reads a transactional topic (its committed offset can stay one
+     * short of the end, a transaction marker): with the topology caught up, the counts must agree
+     * within a short wait, or the differences are reported.
+     */
+    private List<String> awaitAnalytics() throws Exception {
+        long deadline = System.nanoTime() + ANALYTICS_SETTLE.toNanos();
+        while (true) {
+            List<String> differences;
+            try (Connection c = db.superuserConnection()) {
+                differences = AnalyticsComparison.differences(c);
+            }
+            if (differences.isEmpty() || System.nanoTime() > deadline) {
+                return differences;
+            }
+            Thread.sleep(500);
         }
     }
 
@@ -321,5 +411,10 @@ public final class OracleRun {
             sink.close();
         }
         sinks.clear();
+        for (ServiceProcess service : new ServiceProcess[] {analytics, cacheInvalidator}) {
+            if (service != null) {
+                service.close();
+            }
+        }
     }
 }
