@@ -48,6 +48,8 @@ class PositionSafetyIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> PrometheusText.scrape(port)
                     .samples("consumer_partition_stopped", "topic", topic, "reason", "ahead of the log end").stream()
                     .filter(s -> s.value() == 1).count() == storedOnTopic);
+            assertThat(PrometheusText.scrape(port).value("consumer_partitions_stopped", "consumer", "audit-sink"))
+                    .as("what the alert reads").contains((double) storedOnTopic);
 
             // Other topics go on; the stopped partitions take nothing new.
             f.capture.sql("UPDATE app.organizations SET name = 'Pos 2' WHERE id = 8",
@@ -64,6 +66,7 @@ class PositionSafetyIT {
             assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE after->>'name' = 'after'")).isEqualTo(30);
             assertThat(PrometheusText.scrape(port).samples("consumer_partition_stopped", "topic", topic).stream()
                     .mapToDouble(PrometheusText.Sample::value).sum()).as("no partition reported stopped any more").isZero();
+            assertThat(PrometheusText.scrape(port).value("consumer_partitions_stopped", "consumer", "audit-sink")).contains(0.0);
         }
     }
 

@@ -107,6 +107,8 @@ public final class ConsumerLoop {
     /** consumer.partition.stopped per partition and reason (1 while stopped). */
     private final Map<List<String>, java.util.concurrent.atomic.AtomicInteger> stoppedGauges = new java.util.concurrent.ConcurrentHashMap<>();
     private final MeterRegistry registry;
+    /** Partitions reported stopped now: what the alert reads (always exported, 0 when none). */
+    private final AtomicLong stoppedPartitions = new AtomicLong();
     private long nextPositionCheck;
 
     public ConsumerLoop(Settings settings, BatchHandler<?> handler, MeterRegistry registry) {
@@ -120,6 +122,9 @@ public final class ConsumerLoop {
                 .publishPercentiles(0.5, 0.99).register(registry);
         this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("records per batch").register(registry);
         // One name for every consumer service (the service tag tells them apart), so one alert covers all.
+        Gauge.builder("consumer.partitions.stopped", stoppedPartitions, AtomicLong::get).tag("consumer", settings.name())
+                .description("partitions stopped because their stored position cannot be used (see consumer.partition.stopped)")
+                .strongReference(true).register(registry);
         Gauge.builder("consumer.lag.records", lag, AtomicLong::get).tag("consumer", settings.name())
                 .description("records on the assigned partitions not yet consumed (the consumer's own view)").strongReference(true)
                 .register(registry);
@@ -523,6 +528,7 @@ public final class ConsumerLoop {
                 return gauge;
             }).set(1);
         }
+        stoppedPartitions.set(stoppedGauges.values().stream().filter(g -> g.get() == 1).count());
     }
 
     /** Finishes the batch in flight from a rebalance callback; a failure is kept for the loop to retry. */
