@@ -16,9 +16,9 @@ import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 
 /**
  * {@code ./cdc-pipeline bench oracle [--minutes N] [--seed S] [--workers W]}: the differential
- * check of {@code DifferentialIT}, longer and with every fault: capture and an audit-sink instance
- * killed with SIGKILL, PostgreSQL and the Kafka broker restarted, an instance added and removed,
- * one fault a minute in turn while the workload writes. Prints the seed (a failure replays with
+ * check of {@code DifferentialIT}, longer and with every fault: capture, an audit-sink instance and
+ * analytics-aggregator killed with SIGKILL, PostgreSQL and the Kafka broker restarted, an audit-sink
+ * instance added and removed, one fault a minute in turn while the workload writes. Prints the seed (a failure replays with
  * {@code --seed}), the changes checked, the faults injected and the mismatches; exits 1 on any.
  */
 @Command(name = "oracle", mixinStandardHelpOptions = true,
@@ -36,6 +36,10 @@ public final class OracleBenchmark implements Callable<Integer> {
 
     @Option(names = "--workers", description = "concurrent connections writing (default: ${DEFAULT-VALUE})")
     int workers = 3;
+
+    @Option(names = "--pause-ms", description = "each connection's pause between transactions, so that capture keeps up"
+            + " on a small machine and the slot stays within max_slot_wal_keep_size (default: ${DEFAULT-VALUE})")
+    long pauseMillis = 100;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new OracleBenchmark()).execute(args));
@@ -57,7 +61,7 @@ public final class OracleBenchmark implements Callable<Integer> {
             OracleRun run = OracleRun.prepare(infra, "oracle_bench", work);
             OracleRun.Result result;
             try {
-                result = run.run(new OracleRun.Settings(s, workers, 0, Duration.ofMinutes(minutes), faults));
+                result = run.run(new OracleRun.Settings(s, workers, 0, Duration.ofMinutes(minutes), faults, pauseMillis));
             } finally {
                 run.stop();
             }

@@ -38,10 +38,12 @@ import io.cdcpipeline.testkit.oracle.TruthRecorder;
 import redis.clients.jedis.RedisClient;
 
 /**
- * The differential check: the pipeline (capture and two audit-sink instances, each a separate
- * process) runs while {@link RandomWorkload} writes and faults are injected; then, once
- * everything committed has reached the log, {@code audit.change_log} is compared with the oracle
- * ({@link TruthRecorder}) and the chains are verified with {@code audit-sink verify}.
+ * The differential check: the pipeline (capture, two audit-sink instances, analytics-aggregator
+ * and cache-invalidator, each a separate process) runs while {@link RandomWorkload} writes, an
+ * application reads articles through {@code LeasedCache} ({@link CacheReaders}) and faults are
+ * injected. Once everything committed has been consumed it compares: {@code audit.change_log}
+ * with the oracle ({@link TruthRecorder}), the chains with {@code audit-sink verify}, the daily
+ * stats with SQL counts of the raw tables, and every cached article with its row.
  */
 public final class OracleRun {
 
@@ -52,8 +54,9 @@ public final class OracleRun {
     /**
      * @param targetChanges stop writing once the oracle holds this many rows (0: no limit)
      * @param duration      stop writing after this long (null: no limit)
+     * @param pauseMillis   each writing connection's pause between transactions
      */
-    public record Settings(long seed, int workers, long targetChanges, Duration duration, List<String> faults) {
+    public record Settings(long seed, int workers, long targetChanges, Duration duration, List<String> faults, long pauseMillis) {
     }
 
     /** What the run did and found. */
@@ -176,7 +179,7 @@ public final class OracleRun {
                 workDir);
         awaitReady(capture);
         RandomWorkload workload = new RandomWorkload(db::superuserConnection, settings.seed(), settings.workers(),
-                BATCH_RECORDS * 3);
+                BATCH_RECORDS * 3, settings.pauseMillis());
         RedisClient redis = RedisClient.create(infra.redis().host(), infra.redis().port());
         CacheReaders readers = new CacheReaders(db, redis, cacheEnv.get("CACHE_KEY_PREFIX"), 2, settings.seed());
         long start = System.nanoTime();

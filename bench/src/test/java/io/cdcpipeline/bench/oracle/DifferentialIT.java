@@ -29,7 +29,7 @@ class DifferentialIT {
         try {
             OracleRun.Result result = run.run(new OracleRun.Settings(SEED, 3, 20_000, null,
                     List.of(OracleRun.KILL_CAPTURE, OracleRun.ADD_SINK, OracleRun.KILL_ANALYTICS, OracleRun.KILL_SINK,
-                            OracleRun.REMOVE_SINK)));
+                            OracleRun.REMOVE_SINK), 0));
             System.out.println(result.describe());
 
             assertThat(result.oracleRows()).as("enough changes to mean something").isGreaterThanOrEqualTo(20_000);

@@ -67,16 +67,21 @@ public final class RandomWorkload {
     private final long seed;
     private final int workers;
     private final int bigTransactionRows;
+    private final long pauseMillis;
     private final Stats stats = new Stats();
 
     /**
      * @param bigTransactionRows rows of the occasional large transaction: more than a sink batch
+     * @param pauseMillis        each connection's pause between transactions: flat out (0), three
+     *                           connections write faster than capture reads on two cores, and a
+     *                           long run would outgrow the slot's WAL limit
      */
-    public RandomWorkload(Connections connections, long seed, int workers, int bigTransactionRows) {
+    public RandomWorkload(Connections connections, long seed, int workers, int bigTransactionRows, long pauseMillis) {
         this.connections = connections;
         this.seed = seed;
         this.workers = workers;
         this.bigTransactionRows = bigTransactionRows;
+        this.pauseMillis = pauseMillis;
     }
 
     public Stats stats() {
@@ -134,6 +139,9 @@ public final class RandomWorkload {
                     }
                     while (!done.getAsBoolean()) {
                         transaction(c);
+                        if (pauseMillis > 0) {
+                            Thread.sleep(pauseMillis);
+                        }
                     }
                 } catch (SQLException e) {
                     if (!connectionLost(e)) {
