@@ -17,6 +17,9 @@ final class AuditMetrics {
     final Counter republished;
     final Counter contextsWritten;
     final Timer endToEndLag;
+    /** Batches refused because another consumer group wrote one of their chains within AUDIT_CHAIN_TAKEOVER_AFTER. */
+    final Counter chainRefusals;
+    private final MeterRegistry registry;
 
     AuditMetrics(MeterRegistry registry) {
         rowsWritten = Counter.builder("audit.rows.written").description("audit rows committed").register(registry);
@@ -25,8 +28,24 @@ final class AuditMetrics {
         republished = Counter.builder("audit.duplicates.skipped").tag("reason", "republished")
                 .description("records already in the log, by how they came again").register(registry);
         contextsWritten = Counter.builder("audit.contexts.written").description("transaction actors committed").register(registry);
+        chainRefusals = Counter.builder("audit.chain.refusals")
+                .description("batches refused because another consumer group is writing one of their chains").register(registry);
+        this.registry = registry;
+        for (String kind : new String[] {"rewritten", "tail_removed", "head_differs", "head_behind_log"}) {
+            chainAnomaly(kind);
+        }
         endToEndLag = Timer.builder("audit.lag").description("source commit to audit row committed")
                 .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    /**
+     * A chain whose stored head disagreed with the log or with what this sink wrote:
+     * {@code rewritten} (the log was changed under the sink: tampering), {@code tail_removed},
+     * {@code head_differs}, {@code head_behind_log} (audit.chains wiped or restored: benign).
+     */
+    Counter chainAnomaly(String kind) {
+        return Counter.builder("audit.chain.anomalies").tag("kind", kind)
+                .description("chains whose stored head disagreed with the log, by kind").register(registry);
     }
 
     void committed(Iterable<AuditRow> rows, int contexts) {

@@ -1,6 +1,7 @@
 package io.cdcpipeline.audit;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,26 +15,32 @@ import java.util.List;
  */
 record AuditRow(String sourceTable, String op, String primaryKey, String before, String after,
                 List<String> changedColumns, Long txId, long sourceLsn, Instant committedAt, Instant capturedAt,
-                String chainTopic, int chainPartition, long chainOffset, byte[] prevHash, byte[] rowHash) {
+                String chainTopic, int chainPartition, long chainOffset, int hashVersion, byte[] prevHash, byte[] rowHash)
+        implements ChainedRow {
 
     /**
      * The fields the hash covers, in a fixed order, each in a form that survives being stored
-     * and read back ({@link CanonicalJson}, made once when the row is built; epoch milliseconds). {@code written_at} is not covered:
-     * the database sets it.
+     * and read back ({@link CanonicalJson}, made once when the row is built; epoch milliseconds).
+     * {@code written_at} and {@code id} are not covered: the database sets them.
      */
-    String canonical() {
-        return String.join("\u001f",
+    @Override
+    public String content() {
+        return HashFormat.join(Arrays.asList(
                 sourceTable, op, primaryKey, before == null ? "null" : before, after == null ? "null" : after,
                 changedColumns == null ? "null" : String.join(",", changedColumns),
                 txId == null ? "null" : Long.toString(txId), Long.toString(sourceLsn),
                 Long.toString(committedAt.toEpochMilli()), Long.toString(capturedAt.toEpochMilli()),
-                chainTopic, Integer.toString(chainPartition), Long.toString(chainOffset));
+                chainTopic, Integer.toString(chainPartition), Long.toString(chainOffset)));
     }
 
     AuditRow chained(byte[] previous) {
-        AuditRow unhashed = new AuditRow(sourceTable, op, primaryKey, before, after, changedColumns, txId, sourceLsn,
-                committedAt, capturedAt, chainTopic, chainPartition, chainOffset, previous, null);
+        byte[] hash = ChainHash.of(previous, canonical());
         return new AuditRow(sourceTable, op, primaryKey, before, after, changedColumns, txId, sourceLsn, committedAt,
-                capturedAt, chainTopic, chainPartition, chainOffset, previous, ChainHash.of(previous, unhashed.canonical()));
+                capturedAt, chainTopic, chainPartition, chainOffset, hashVersion, previous, hash);
+    }
+
+    @Override
+    public String describe() {
+        return "a change to " + sourceTable;
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.nio.file.Path;
 
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
@@ -22,8 +23,12 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
 public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                               List<String> schemas, String consumerGroup, boolean includeSnapshots,
                               Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
-                              int parallelWriters,
-                              Duration chainHeadsInterval, short replicationFactor) {
+                              int parallelWriters, Checkpoints checkpoints, Duration chainTakeoverAfter,
+                              short replicationFactor) {
+
+    /** Where and how often the chain heads are signed and published. */
+    public record Checkpoints(Path keyFile, Path directory, Duration interval, String topic) {
+    }
 
     static final int DEFAULT_METRICS_PORT = 9402;
 
@@ -49,18 +54,45 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     public static final Setting<Integer> AUDIT_PARALLEL_WRITERS = Setting.integer("AUDIT_PARALLEL_WRITERS",
             "transactions writing one batch at once, each with a share of its partitions (connections of the critical pool)")
             .withDefault("2").between(1, 32);
-    public static final Setting<Duration> AUDIT_CHAIN_HEADS_INTERVAL = Setting.millis("AUDIT_CHAIN_HEADS_INTERVAL",
-            "ms between publications of the chain heads to audit-sink.<group>.chain-heads").withDefault("10000")
+    public static final Setting<Path> AUDIT_CHECKPOINT_KEY_FILE = Setting.readableFile("AUDIT_CHECKPOINT_KEY_FILE",
+            "Ed25519 private key (PKCS#8 PEM) that signs the checkpoints; keep it outside the database and its backups").secret();
+    public static final Setting<String> AUDIT_CHECKPOINT_DIR = Setting.string("AUDIT_CHECKPOINT_DIR",
+            "directory the signed checkpoints are appended to (one file per process and hour); ship it to storage that"
+                    + " refuses deletion");
+    public static final Setting<Duration> AUDIT_CHECKPOINT_INTERVAL = Setting.millis("AUDIT_CHECKPOINT_INTERVAL",
+            "ms between signed checkpoints of the chains written since the last: a careful rewrite of rows newer than the"
+                    + " newest checkpoint is not detected").withDefault("10000")
             .requiring(d -> d.toMillis() >= 100, "at least 100 ms");
+    public static final Setting<String> AUDIT_CHECKPOINT_TOPIC = Setting.string("AUDIT_CHECKPOINT_TOPIC",
+            "compacted topic of the newest checkpoint per chain (default <AUDIT_TOPIC_PREFIX>.audit-checkpoints)");
+    public static final Setting<Duration> AUDIT_CHAIN_TAKEOVER_AFTER = Setting.millis("AUDIT_CHAIN_TAKEOVER_AFTER",
+            "ms a chain must be left unwritten by its group before another consumer group may continue it").withDefault("30000")
+            .requiring(d -> d.toMillis() >= 0, "not negative");
     public static final Setting<Integer> AUDIT_TOPIC_REPLICATION_FACTOR = Setting.integer("AUDIT_TOPIC_REPLICATION_FACTOR",
             "replication factor of the topics audit-sink creates (dead letters, chain heads)").withDefault("3").between(1, 10);
+
+    public static final Setting<Path> AUDIT_CHECKPOINT_PUBLIC_KEY_FILE = Setting.readableFile("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE",
+            "Ed25519 public keys (X.509 PEM, one or more: the current key and those it replaced) the checkpoints must be signed"
+                    + " with");
+
+    /**
+     * Settings of {@code audit-sink verify} and {@code retain} besides DB_* (a role that may read the
+     * log; for retain, the audit tables' owner) and KAFKA_BOOTSTRAP_SERVERS; they also read
+     * AUDIT_TOPIC_PREFIX and the settings that shape rows (masking, snapshots) to rebuild rows from
+     * the change topics.
+     */
+    public static List<Setting<?>> verifySettings() {
+        return List.of(AUDIT_CHECKPOINT_PUBLIC_KEY_FILE, AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHECKPOINT_KEY_FILE);
+    }
 
     public static List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
         all.addAll(List.of(AUDIT_TOPIC_PREFIX, AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
-                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHAIN_HEADS_INTERVAL, AUDIT_TOPIC_REPLICATION_FACTOR));
+                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHECKPOINT_KEY_FILE,
+                AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_INTERVAL, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHAIN_TAKEOVER_AFTER,
+                AUDIT_TOPIC_REPLICATION_FACTOR));
         return all;
     }
 
@@ -70,20 +102,17 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         KafkaSettings kafka = KafkaSettings.read(s);
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
         List<String> schemas = List.of(s.required(AUDIT_SCHEMAS).split("\\s*,\\s*"));
-        Map<String, Set<String>> masked = new HashMap<>();
-        for (String column : s.optional(AUDIT_MASKED_COLUMNS).map(v -> v.split("\\s*,\\s*")).orElse(new String[0])) {
-            String[] parts = column.split("\\.");
-            if (parts.length != 3) {
-                s.problem(AUDIT_MASKED_COLUMNS.name() + " entry '" + column + "' is invalid: expected schema.table.column");
-                continue;
-            }
-            masked.computeIfAbsent(parts[0] + "." + parts[1], t -> new HashSet<>()).add(parts[2]);
-        }
+        Map<String, Set<String>> masked = maskedColumns(s);
         Integer rf = s.required(AUDIT_TOPIC_REPLICATION_FACTOR);
-        AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, s.required(AUDIT_TOPIC_PREFIX), schemas,
+        String prefix = s.required(AUDIT_TOPIC_PREFIX);
+        Checkpoints checkpoints = new Checkpoints(s.required(AUDIT_CHECKPOINT_KEY_FILE),
+                s.required(AUDIT_CHECKPOINT_DIR) == null ? null : Path.of(s.required(AUDIT_CHECKPOINT_DIR)),
+                s.required(AUDIT_CHECKPOINT_INTERVAL), checkpointTopic(s, prefix));
+        AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, prefix, schemas,
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
                 s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
-                orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), s.required(AUDIT_CHAIN_HEADS_INTERVAL), (short) orOne(rf));
+                orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), checkpoints,
+                s.required(AUDIT_CHAIN_TAKEOVER_AFTER), (short) orOne(rf));
         s.validate("audit-sink");
         return config;
     }
@@ -103,12 +132,31 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)");
     }
 
-    /** Compacted topic of this group's chain heads (one audited database per group). */
-    public String chainHeadsTopic() {
-        return chainHeadsTopic(consumerGroup);
+    private static Map<String, Set<String>> maskedColumns(Settings s) {
+        Map<String, Set<String>> masked = new HashMap<>();
+        for (String column : s.optional(AUDIT_MASKED_COLUMNS).map(v -> v.split("\\s*,\\s*")).orElse(new String[0])) {
+            String[] parts = column.split("\\.");
+            if (parts.length != 3) {
+                s.problem(AUDIT_MASKED_COLUMNS.name() + " entry '" + column + "' is invalid: expected schema.table.column");
+                continue;
+            }
+            masked.computeIfAbsent(parts[0] + "." + parts[1], t -> new HashSet<>()).add(parts[2]);
+        }
+        return masked;
     }
 
-    static String chainHeadsTopic(String group) {
-        return "audit-sink." + group + ".chain-heads";
+    /** The checkpoint topic: set, or named after the change topics' prefix (one audited database per prefix). */
+    static String checkpointTopic(Settings s, String prefix) {
+        return s.optional(AUDIT_CHECKPOINT_TOPIC).orElse(prefix + ".audit-checkpoints");
+    }
+
+    /** The parser of the sink's records, from the settings that shape audit rows (verify rebuilds rows with it too). */
+    static EnvelopeParser parser(Settings s) {
+        return new EnvelopeParser(s.required(AUDIT_TOPIC_PREFIX) + ".message", Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)),
+                maskedColumns(s), s.required(AUDIT_MASK_MODE) == MaskMode.DROP);
+    }
+
+    EnvelopeParser parser() {
+        return new EnvelopeParser(messageTopic(), includeSnapshots, maskedColumns, dropMasked);
     }
 }

@@ -1,6 +1,7 @@
 package io.cdcpipeline.audit;
 
 import java.io.PrintWriter;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -15,6 +16,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.cdcpipeline.audit.checkpoint.CheckpointKeys;
+import io.cdcpipeline.audit.checkpoint.CheckpointTopic;
 import io.cdcpipeline.common.config.ConfigurationException;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.Database;
@@ -41,6 +44,14 @@ public final class AuditSinkService {
         if (args.length > 0 && args[0].equals("verify")) {
             System.exit(verify(System.getenv(), new PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("keygen")) {
+            System.exit(run(new Keygen(new PrintWriter(System.out, true)), "keygen", java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("retain")) {
+            PrintWriter out = new PrintWriter(System.out, true);
+            System.exit(run(new AuditRetention.Command(System.getenv(), out), "retain",
+                    java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         ServiceRunner.run("audit-sink", AuditSinkService::create);
     }
 
@@ -50,19 +61,21 @@ public final class AuditSinkService {
         MetricsServer metrics = MetricsServer.start(config.metrics(), "audit-sink");
         Database db = Database.open(config.database(), metrics.registry(), EnumSet.of(Priority.CRITICAL));
         DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "audit-sink", config.replicationFactor(), metrics.registry());
-        ChainHeads heads = new ChainHeads(config.kafka(), config.chainHeadsTopic(), config.replicationFactor());
-        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("audit-chain-heads"));
-        publisher.scheduleWithFixedDelay(heads::publish, config.chainHeadsInterval().toMillis(),
-                config.chainHeadsInterval().toMillis(), TimeUnit.MILLISECONDS);
-        EnvelopeParser parser = new EnvelopeParser(config.messageTopic(), config.includeSnapshots(), config.maskedColumns(),
-                config.dropMasked());
-        AuditWriter writer = new AuditWriter(db.critical(), config.consumerGroup(), parser, dlq, heads,
-                new AuditMetrics(metrics.registry()), config.parallelWriters());
+        AuditSinkConfig.Checkpoints cp = config.checkpoints();
+        PrivateKey key = CheckpointKeys.readPrivate(cp.keyFile());
+        CheckpointPublisher checkpoints = new CheckpointPublisher(db.critical(), key, cp.directory(),
+                new CheckpointTopic(config.kafka(), cp.topic(), config.replicationFactor()), metrics.registry());
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("audit-checkpoints"));
+        publisher.scheduleWithFixedDelay(checkpoints::publish, cp.interval().toMillis(), cp.interval().toMillis(),
+                TimeUnit.MILLISECONDS);
+        AuditWriter writer = new AuditWriter(db.critical(), config.consumerGroup(), config.parser(), dlq, checkpoints,
+                new AuditMetrics(metrics.registry()), config.parallelWriters(), config.chainTakeoverAfter());
         ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("audit-sink", config.kafka(), config.consumerGroup(),
                 config.topics(), config.batchRecords(), config.batchBytes(), java.time.Duration.ofMillis(500),
                 java.time.Duration.ofSeconds(30)), writer, metrics.registry());
         metrics.addReadinessCheck("database", () -> db.isReachable(1000));
-        return Service.of(loop::run, loop::stop, metrics, db, dlq, heads, publisher::shutdownNow, writer);
+        // Closed in reverse: the writer, then a last checkpoint round (which still needs the pool), then the pool.
+        return Service.of(loop::run, loop::stop, metrics, db, dlq, checkpoints, publisher::shutdownNow, writer);
     }
 
     /** {@code verify --every}: the chains verified on a schedule, results on /metrics (the local pipeline runs it too). */
@@ -71,12 +84,43 @@ public final class AuditSinkService {
     }
 
     static int verify(Map<String, String> env, PrintWriter out, String... args) {
-        CommandLine cli = new CommandLine(new Verify(env, out));
+        return run(new Verify(env, out), "verify", args);
+    }
+
+    static int run(Object command, String name, String... args) {
+        CommandLine cli = new CommandLine(command);
+        PrintWriter err = new PrintWriter(System.err, true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            out.println("audit-sink verify failed: " + e.getMessage());
+            err.println("audit-sink " + name + " failed: " + e.getMessage());
             return e instanceof ConfigurationException ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    @Command(name = "keygen", description = "Write a new Ed25519 checkpoint key pair: the private key (mode 0600) for"
+            + " AUDIT_CHECKPOINT_KEY_FILE, the public key for AUDIT_CHECKPOINT_PUBLIC_KEY_FILE.")
+    static final class Keygen implements Callable<Integer> {
+        private final PrintWriter out;
+
+        @Option(names = "--private", paramLabel = "FILE", required = true, description = "where the private key goes")
+        java.nio.file.Path privateFile;
+
+        @Option(names = "--public", paramLabel = "FILE", required = true, description = "where the public key goes")
+        java.nio.file.Path publicFile;
+
+        Keygen(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            java.security.KeyPair pair = CheckpointKeys.generate();
+            CheckpointKeys.writePrivate(privateFile, pair.getPrivate());
+            CheckpointKeys.writePublic(publicFile, pair.getPublic());
+            out.println("private key: " + privateFile + " (keep it with the sink only, never in the database or its backups)");
+            out.println("public key:  " + publicFile + " (all verify needs; keep a copy with the checkpoint archive)");
+            return 0;
+        }
     }
 
     @Command(name = "verify", description = "Recompute the audit log's hash chains and report the first broken link of each.")
@@ -84,7 +128,8 @@ public final class AuditSinkService {
         private final Map<String, String> env;
         private final PrintWriter out;
 
-        @Option(names = "--from", paramLabel = "TIME", description = "only rows committed at or after this ISO-8601 instant")
+        @Option(names = "--from", paramLabel = "TIME", description = "start each chain at its newest signed checkpoint"
+                + " committed before this ISO-8601 instant")
         Instant from;
 
         @Option(names = "--table", paramLabel = "SCHEMA.TABLE", description = "only the chains of this table")
@@ -109,11 +154,10 @@ public final class AuditSinkService {
             Settings settings = new Settings(env);
             VerificationTarget target = VerificationTarget.read(settings, "audit-sink-verify");
             settings.validate("audit-sink verify");
-            Map<String, ChainHeads.Head> heads = target.publishedHeads();
-            ChainVerifier.Report report = target.verify(Optional.ofNullable(from), Optional.ofNullable(table), heads);
-            out.printf("verified %d rows in %d chains%s%n", report.rows(), report.chains(),
-                    heads.isEmpty() ? " (no published chain heads: a removed tail cannot be detected)" : ", against "
-                            + heads.size() + " published chain heads");
+            ChainVerifier.Report report = target.verify(Optional.ofNullable(from), Optional.ofNullable(table));
+            out.printf("verified %d rows in %d chains against %d signed checkpoints%n", report.rows(), report.chains(),
+                    report.checkpoints());
+            report.notes().forEach(n -> out.println("note: " + n));
             report.problems().forEach(p -> out.println("BROKEN " + p));
             return report.ok() ? 0 : 1;
         }

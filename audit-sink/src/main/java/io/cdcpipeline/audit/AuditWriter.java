@@ -19,6 +19,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -27,6 +30,8 @@ import io.cdcpipeline.common.db.PriorityPool;
 import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
 import io.cdcpipeline.common.service.DaemonThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a batch of change and context records to the audit log with an exactly-once effect.
@@ -50,6 +55,7 @@ import io.cdcpipeline.common.service.DaemonThreads;
  */
 final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AuditWriter.class);
     private static final String UNIQUE_VIOLATION = "23505";
     /** Attempts of a group that keeps meeting duplicates written concurrently by another group. */
     private static final int MAX_DUPLICATE_ATTEMPTS = 5;
@@ -58,8 +64,12 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     private final String group;
     private final EnvelopeParser parser;
     private final DeadLetterQueue deadLetters;
-    private final ChainHeads heads;
+    private final CheckpointPublisher checkpoints;
     private final AuditMetrics metrics;
+    private final String messageTopic;
+    private final Duration takeoverAfter;
+    /** The head this instance last committed per chain: a rewrite of the log under it is noticed at the next write. */
+    private final Map<TopicPartition, Head> heads = new ConcurrentHashMap<>();
     /** Records dead-lettered whose batch is not durable yet, so a retried batch does not send them twice. */
     private final Set<String> deadLettered = ConcurrentHashMap.newKeySet();
     /**
@@ -70,13 +80,15 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     private final ExecutorService otherGroups;
     private final int parallelWriters;
 
-    AuditWriter(PriorityPool pool, String group, EnvelopeParser parser, DeadLetterQueue deadLetters, ChainHeads heads,
-                AuditMetrics metrics, int parallelWriters) {
+    AuditWriter(PriorityPool pool, String group, EnvelopeParser parser, DeadLetterQueue deadLetters,
+                CheckpointPublisher checkpoints, AuditMetrics metrics, int parallelWriters, Duration takeoverAfter) {
         this.pool = pool;
         this.group = group;
         this.parser = parser;
         this.deadLetters = deadLetters;
-        this.heads = heads;
+        this.checkpoints = checkpoints;
+        this.messageTopic = parser.messageTopic();
+        this.takeoverAfter = takeoverAfter;
         this.metrics = metrics;
         this.parallelWriters = parallelWriters;
         // One thread per group beyond the first, so every group of a batch runs at once.
@@ -95,13 +107,39 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
     }
 
-    /** A partition's stored state, locked for the transaction. */
-    private static final class Position {
-        long nextOffset;
-        byte[] head;
+    /** A chain's last row: its offset and hash. */
+    private record Head(long offset, byte[] hash) {
     }
 
-    private record Written(List<AuditRow> rows, int contexts) {
+    /** A chain's stored state, locked for the transaction, and advanced as rows are chained. */
+    private static final class Chain {
+        final TopicPartition tp;
+        final boolean actors;
+        long nextOffset;
+        Long headOffset;
+        byte[] head;
+        long rowCount;
+        /** Commit time of the newest row this transaction added; null if it added none. */
+        Instant advancedTo;
+
+        Chain(TopicPartition tp, boolean actors) {
+            this.tp = tp;
+            this.actors = actors;
+        }
+
+        String log() {
+            return actors ? "audit.tx_context" : "audit.change_log";
+        }
+
+        void appended(ChainedRow row) {
+            headOffset = row.chainOffset();
+            head = row.rowHash();
+            rowCount++;
+            advancedTo = row.committedAt();
+        }
+    }
+
+    private record Written(List<AuditRow> rows, List<TxContext> contexts, List<Chain> chains) {
     }
 
     /** A batch parsed and split into groups of whole partitions, each written in its own transaction. */
@@ -192,13 +230,16 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                 }
             }
         }
-        metrics.committed(written.rows(), written.contexts());
-        Map<TopicPartition, AuditRow> newestPerChain = new HashMap<>();
-        for (AuditRow row : written.rows()) {
-            newestPerChain.put(new TopicPartition(row.chainTopic(), row.chainPartition()), row);
+        metrics.committed(written.rows(), written.contexts().size());
+        for (Chain chain : written.chains()) {
+            if (chain.headOffset != null) {
+                heads.put(chain.tp, new Head(chain.headOffset, chain.head));
+            }
+            if (chain.advancedTo != null) {
+                checkpoints.advanced(new CheckpointPublisher.ChainHead(chain.log(), chain.tp.topic(), chain.tp.partition(),
+                        chain.headOffset, chain.head, chain.rowCount, chain.advancedTo));
+            }
         }
-        newestPerChain.forEach((tp, row) -> heads.advanced(new ChainHeads.Head(tp.topic(), tp.partition(), row.chainOffset(),
-                ChainHash.hex(row.rowHash()))));
     }
 
     private Written write(Connection tx, List<Item> items, boolean lookUpDuplicates) throws SQLException {
@@ -207,77 +248,190 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
             byPartition.computeIfAbsent(new TopicPartition(item.record().topic(), item.record().partition()), k -> new ArrayList<>())
                     .add(item);
         }
-        Map<TopicPartition, Position> positions = lock(tx, byPartition.keySet());
+        Map<TopicPartition, Chain> chains = lock(tx, byPartition.keySet());
         // Source keys in the log already, plus those this transaction adds (a republished change
         // can sit in the same batch as its first copy); null on the first, optimistic attempt.
         Set<String> known = lookUpDuplicates ? existingKeys(tx, items) : null;
+        // Actors are few: their keys are always looked up, so a republished one never leaves a gap in its chain.
+        Set<String> knownActors = existingActors(tx, items);
         List<AuditRow> rows = new ArrayList<>();
         List<TxContext> contexts = new ArrayList<>();
         int redelivered = 0;
         int republished = 0;
         try (ChangeLogCopy copy = new ChangeLogCopy(tx)) {
             for (Map.Entry<TopicPartition, List<Item>> entry : byPartition.entrySet()) {
-                Position position = positions.get(entry.getKey());
+                Chain chain = chains.get(entry.getKey());
                 for (Item item : entry.getValue()) {
                     long offset = item.record().offset();
-                    if (offset < position.nextOffset) {
+                    if (offset < chain.nextOffset) {
                         redelivered++;
                         continue;
                     }
-                    position.nextOffset = offset + 1;
+                    chain.nextOffset = offset + 1;
                     if (item.parsed() instanceof ParsedRecord.Change change) {
                         if (known != null && !known.add(sourceKey(change.row()))) {
                             republished++;
                             continue;
                         }
-                        AuditRow row = change.row().chained(position.head);
+                        AuditRow row = change.row().chained(chain.head);
                         copy.add(row);
                         rows.add(row);
-                        position.head = row.rowHash();
+                        chain.appended(row);
                     } else if (item.parsed() instanceof ParsedRecord.Context context) {
-                        contexts.add(context.context());
+                        if (!knownActors.add(context.context().key())) {
+                            republished++;
+                            continue;
+                        }
+                        TxContext actor = context.context().chained(chain.head);
+                        contexts.add(actor);
+                        chain.appended(actor);
                     }
                 }
             }
             copy.finish();
         }
         insertContexts(tx, contexts);
-        store(tx, positions);
+        store(tx, chains.values());
         metrics.redelivered.increment(redelivered);
         metrics.republished.increment(republished);
-        return new Written(rows, contexts.size());
+        return new Written(rows, contexts, List.copyOf(chains.values()));
     }
 
-    /** Creates missing position rows, then locks them: one writer per partition at a time, even during a rebalance. */
-    private Map<TopicPartition, Position> lock(Connection tx, Collection<TopicPartition> partitions) throws SQLException {
-        try (PreparedStatement create = tx.prepareStatement("INSERT INTO audit.consumer_positions (consumer_group, topic,"
-                + " kafka_partition, next_offset) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING")) {
+    /**
+     * Creates missing chain rows, then locks them: one writer per chain at a time, even during a
+     * rebalance or with a second consumer group. A chain another group wrote less than
+     * {@code AUDIT_CHAIN_TAKEOVER_AFTER} ago is refused (the batch is retried later); older, it is
+     * continued from its head, never started again.
+     */
+    private Map<TopicPartition, Chain> lock(Connection tx, Collection<TopicPartition> partitions) throws SQLException {
+        try (PreparedStatement create = tx.prepareStatement("INSERT INTO audit.chains (chain_topic, chain_partition, next_offset)"
+                + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING")) {
             for (TopicPartition tp : partitions) {
-                create.setString(1, group);
-                create.setString(2, tp.topic());
-                create.setInt(3, tp.partition());
+                create.setString(1, tp.topic());
+                create.setInt(2, tp.partition());
                 create.addBatch();
             }
             create.executeBatch();
         }
-        Map<TopicPartition, Position> positions = new HashMap<>();
-        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, chain_head"
-                + " FROM audit.consumer_positions WHERE consumer_group = ? AND topic = ? AND kafka_partition = ? FOR UPDATE")) {
+        Map<TopicPartition, Chain> chains = new HashMap<>();
+        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, head_offset, head_hash, row_count, writer_group,"
+                + " extract(epoch FROM clock_timestamp() - written_at) * 1000 FROM audit.chains"
+                + " WHERE chain_topic = ? AND chain_partition = ? FOR UPDATE")) {
             for (TopicPartition tp : partitions) {
-                select.setString(1, group);
-                select.setString(2, tp.topic());
-                select.setInt(3, tp.partition());
+                select.setString(1, tp.topic());
+                select.setInt(2, tp.partition());
                 try (ResultSet rs = select.executeQuery()) {
                     rs.next();
-                    Position p = new Position();
-                    p.nextOffset = rs.getLong(1);
-                    byte[] head = rs.getBytes(2);
-                    p.head = head == null ? ChainHash.GENESIS : head;
-                    positions.put(tp, p);
+                    Chain chain = new Chain(tp, tp.topic().equals(messageTopic));
+                    chain.nextOffset = rs.getLong(1);
+                    long headOffset = rs.getLong(2);
+                    chain.headOffset = rs.wasNull() ? null : headOffset;
+                    byte[] head = rs.getBytes(3);
+                    chain.head = head == null ? ChainHash.GENESIS : head;
+                    chain.rowCount = rs.getLong(4);
+                    String writer = rs.getString(5);
+                    double sinceWritten = rs.getDouble(6);
+                    if (writer != null && !writer.equals(group)) {
+                        if (!rs.wasNull() && sinceWritten < takeoverAfter.toMillis()) {
+                            metrics.chainRefusals.increment();
+                            throw new ChainOwnedException(tp, writer, Math.round(sinceWritten));
+                        }
+                        LOG.info("chain {}: continuing it after consumer group '{}' (which last wrote it {} ms ago)", tp, writer,
+                                Math.round(sinceWritten));
+                    }
+                    chains.put(tp, chain);
                 }
             }
         }
-        return positions;
+        for (Chain chain : chains.values()) {
+            reconcile(tx, chain);
+        }
+        return chains;
+    }
+
+    /**
+     * Checks the stored head against what this sink last wrote to the chain and, when they differ,
+     * against the log's last row: the chains table may have been wiped or restored from a backup
+     * (continue from the log), or the log rewritten under the sink (keep the hash this sink
+     * computed, so the next checkpoint signs the real chain and verify reports the rewrite).
+     */
+    private void reconcile(Connection tx, Chain chain) throws SQLException {
+        Head mine = heads.get(chain.tp);
+        if (mine != null && chain.headOffset != null && mine.offset() == chain.headOffset && Arrays.equals(mine.hash(), chain.head)) {
+            return;
+        }
+        Head last = lastRow(tx, chain);
+        if (mine != null && (last == null || last.offset() < mine.offset()) && chain.headOffset != null
+                && chain.headOffset < mine.offset()) {
+            metrics.chainAnomaly("tail_removed").increment();
+            LOG.error("chain {}: this sink wrote it up to offset {}, but the log and the stored head now end at {}: rows at the end"
+                    + " of the chain were removed. The chain continues from the hash this sink computed; audit-sink verify names"
+                    + " the removed rows", chain.tp, mine.offset(), last == null ? "no row" : "offset " + last.offset());
+            chain.headOffset = mine.offset();
+            chain.head = mine.hash();
+            chain.nextOffset = Math.max(chain.nextOffset, mine.offset() + 1);
+            return;
+        }
+        if (mine != null && last != null && last.offset() == mine.offset() && !Arrays.equals(last.hash(), mine.hash())) {
+            metrics.chainAnomaly("rewritten").increment();
+            LOG.error("chain {}: its last row (offset {}) was rewritten after this sink wrote it. The chain continues from the hash"
+                    + " this sink computed; audit-sink verify names the rewritten rows", chain.tp, mine.offset());
+            chain.headOffset = mine.offset();
+            chain.head = mine.hash();
+            return;
+        }
+        boolean consistent = last == null ? chain.headOffset == null
+                : chain.headOffset != null && last.offset() == chain.headOffset && Arrays.equals(last.hash(), chain.head);
+        if (consistent) {
+            return;
+        }
+        if (last != null && (chain.headOffset == null || last.offset() > chain.headOffset)) {
+            metrics.chainAnomaly("head_behind_log").increment();
+            LOG.warn("chain {}: the stored head (offset {}) is behind the log's last row (offset {}): audit.chains was wiped or"
+                    + " restored. Continuing from the log's last row", chain.tp, chain.headOffset, last.offset());
+        } else if (last == null || last.offset() < chain.headOffset) {
+            // Rows at the end were removed (or dropped by retention with nothing newer): the chain
+            // goes on from the stored head, so what was signed stays the predecessor of what comes.
+            if (last != null) {
+                metrics.chainAnomaly("tail_removed").increment();
+                LOG.error("chain {}: the stored head is at offset {} but the log's last row is at offset {}: rows at the end of the"
+                        + " chain were removed. The chain continues from the stored head; audit-sink verify reports the gap",
+                        chain.tp, chain.headOffset, last.offset());
+            }
+            return;
+        } else {
+            metrics.chainAnomaly("head_differs").increment();
+            LOG.error("chain {}: the stored head hash differs from the log's last row (offset {}). Continuing from the log's row;"
+                    + " audit-sink verify tells which is right", chain.tp, last.offset());
+        }
+        chain.headOffset = last.offset();
+        chain.head = last.hash();
+        chain.rowCount = countRows(tx, chain);
+        chain.nextOffset = Math.max(chain.nextOffset, last.offset() + 1);
+    }
+
+    /** The chain's last row in the log (offset, hash), or null when it has none. */
+    private static Head lastRow(Connection tx, Chain chain) throws SQLException {
+        try (PreparedStatement s = tx.prepareStatement("SELECT chain_offset, row_hash FROM " + chain.log()
+                + " WHERE chain_topic = ? AND chain_partition = ? ORDER BY chain_offset DESC LIMIT 1")) {
+            s.setString(1, chain.tp.topic());
+            s.setInt(2, chain.tp.partition());
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : null;
+            }
+        }
+    }
+
+    private static long countRows(Connection tx, Chain chain) throws SQLException {
+        try (PreparedStatement s = tx.prepareStatement("SELECT count(*) FROM " + chain.log()
+                + " WHERE chain_topic = ? AND chain_partition = ?")) {
+            s.setString(1, chain.tp.topic());
+            s.setInt(2, chain.tp.partition());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     private static String sourceKey(AuditRow row) {
@@ -308,13 +462,36 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         return existing;
     }
 
+    /** Keys (transaction id, commit time) of this batch's actors that are already in the log. */
+    private static Set<String> existingActors(Connection tx, List<Item> items) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        for (Item item : items) {
+            if (item.parsed() instanceof ParsedRecord.Context context) {
+                ids.add(context.context().txId());
+            }
+        }
+        Set<String> existing = new HashSet<>();
+        if (ids.isEmpty()) {
+            return existing;
+        }
+        try (PreparedStatement s = tx.prepareStatement("SELECT tx_id, committed_at FROM audit.tx_context WHERE tx_id = ANY (?)")) {
+            s.setArray(1, tx.createArrayOf("bigint", ids.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    existing.add(rs.getLong(1) + "|" + rs.getTimestamp(2).toInstant().toEpochMilli());
+                }
+            }
+        }
+        return existing;
+    }
+
     private static void insertContexts(Connection tx, List<TxContext> contexts) throws SQLException {
         if (contexts.isEmpty()) {
             return;
         }
         try (PreparedStatement s = tx.prepareStatement("INSERT INTO audit.tx_context (tx_id, committed_at, db_user, app_user,"
-                + " app_org, application_name, client_addr, source_lsn) VALUES (?, ?, ?, ?, ?, ?, ?::inet, ?)"
-                + " ON CONFLICT (tx_id, committed_at) DO NOTHING")) {
+                + " app_org, application_name, client_addr, source_lsn, chain_topic, chain_partition, chain_offset, hash_version,"
+                + " prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?::inet, ?, ?, ?, ?, ?, ?, ?)")) {
             for (TxContext c : contexts) {
                 s.setLong(1, c.txId());
                 s.setTimestamp(2, Timestamp.from(c.committedAt()));
@@ -328,26 +505,43 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                     s.setString(7, c.clientAddr());
                 }
                 s.setLong(8, c.sourceLsn());
+                s.setString(9, c.chainTopic());
+                s.setInt(10, c.chainPartition());
+                s.setLong(11, c.chainOffset());
+                s.setShort(12, (short) c.hashVersion());
+                s.setBytes(13, c.prevHash());
+                s.setBytes(14, c.rowHash());
                 s.addBatch();
             }
             s.executeBatch();
         }
     }
 
-    private void store(Connection tx, Map<TopicPartition, Position> positions) throws SQLException {
-        try (PreparedStatement s = tx.prepareStatement("UPDATE audit.consumer_positions SET next_offset = ?, chain_head = ?,"
-                + " updated_at = clock_timestamp() WHERE consumer_group = ? AND topic = ? AND kafka_partition = ?")) {
-            for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
-                Position p = e.getValue();
-                s.setLong(1, p.nextOffset);
-                s.setBytes(2, p.head == ChainHash.GENESIS ? null : p.head);
-                s.setString(3, group);
-                s.setString(4, e.getKey().topic());
-                s.setInt(5, e.getKey().partition());
+    private void store(Connection tx, Collection<Chain> chains) throws SQLException {
+        try (PreparedStatement s = tx.prepareStatement("UPDATE audit.chains SET next_offset = ?, head_offset = ?, head_hash = ?,"
+                + " row_count = ?, writer_group = ?, written_at = clock_timestamp() WHERE chain_topic = ? AND chain_partition = ?")) {
+            for (Chain chain : chains) {
+                s.setLong(1, chain.nextOffset);
+                if (chain.headOffset == null) {
+                    s.setNull(2, Types.BIGINT);
+                    s.setNull(3, Types.BINARY);
+                } else {
+                    s.setLong(2, chain.headOffset);
+                    s.setBytes(3, chain.head);
+                }
+                s.setLong(4, chain.rowCount);
+                s.setString(5, group);
+                s.setString(6, chain.tp.topic());
+                s.setInt(7, chain.tp.partition());
                 s.addBatch();
             }
             s.executeBatch();
         }
+    }
+
+    @Override
+    public boolean isTransient(Throwable error) {
+        return error instanceof ChainOwnedException;
     }
 
     @Override
@@ -355,19 +549,29 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         return true;
     }
 
+    /**
+     * The next offset of each assigned chain; for a chain missing from {@code audit.chains} (wiped),
+     * the offset after its last row in the log, so the sink goes on where the log ends.
+     */
     @Override
     public Map<TopicPartition, Long> storedPositions(Collection<TopicPartition> assigned) throws Exception {
         Map<TopicPartition, Long> stored = new HashMap<>();
         pool.withConnection(c -> {
-            try (PreparedStatement s = c.prepareStatement("SELECT topic, kafka_partition, next_offset FROM audit.consumer_positions"
-                    + " WHERE consumer_group = ?")) {
-                s.setString(1, group);
+            try (PreparedStatement s = c.prepareStatement("SELECT chain_topic, chain_partition, next_offset FROM audit.chains")) {
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         TopicPartition tp = new TopicPartition(rs.getString(1), rs.getInt(2));
                         if (assigned.contains(tp)) {
                             stored.put(tp, rs.getLong(3));
                         }
+                    }
+                }
+            }
+            for (TopicPartition tp : assigned) {
+                if (!stored.containsKey(tp)) {
+                    Head last = lastRow(c, new Chain(tp, tp.topic().equals(messageTopic)));
+                    if (last != null) {
+                        stored.put(tp, last.offset() + 1);
                     }
                 }
             }

@@ -26,14 +26,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * reads back from the database), and {@link #read(JsonParser)} straight from a token stream,
  * without building the tree (the sink, for every record it writes).
  */
-final class CanonicalJson {
+public final class CanonicalJson {
 
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private CanonicalJson() {
     }
 
-    static JsonNode parse(String text) {
+    public static JsonNode parse(String text) {
         try {
             return MAPPER.readTree(text);
         } catch (IOException e) {
@@ -42,7 +42,7 @@ final class CanonicalJson {
     }
 
     /** The canonical text; SQL NULL and JSON null both give {@code null}. */
-    static String of(JsonNode node) {
+    public static String of(JsonNode node) {
         StringBuilder out = new StringBuilder();
         write(node, out);
         return out.toString();

@@ -20,7 +20,8 @@ import org.postgresql.copy.CopyIn;
 final class ChangeLogCopy implements AutoCloseable {
 
     private static final String COPY = "COPY audit.change_log (source_table, op, primary_key, before, after, changed_columns,"
-            + " tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset, prev_hash, row_hash)"
+            + " tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset, hash_version, prev_hash,"
+            + " row_hash)"
             + " FROM STDIN (FORMAT csv)";
     /** Large enough that a chunk costs one socket write, small enough that the backend starts early. */
     private static final int CHUNK_CHARS = 256 * 1024;
@@ -58,6 +59,7 @@ final class ChangeLogCopy implements AutoCloseable {
         appendQuoted(csv, r.chainTopic())
                 .append(',').append(r.chainPartition())
                 .append(',').append(r.chainOffset())
+                .append(',').append(r.hashVersion())
                 .append(",\\x");
         HEX.formatHex(csv, r.prevHash());
         csv.append(",\\x");

@@ -42,6 +42,11 @@ final class EnvelopeParser {
     private final Map<String, Set<String>> masked;
     private final boolean dropMasked;
 
+    /** The topic of the {@code audit.context} messages. */
+    String messageTopic() {
+        return messageTopic;
+    }
+
     EnvelopeParser(String messageTopic, boolean includeSnapshots, Map<String, Set<String>> masked, boolean dropMasked) {
         this.messageTopic = messageTopic;
         this.includeSnapshots = includeSnapshots;
@@ -60,7 +65,7 @@ final class EnvelopeParser {
             return new ParsedRecord.Skip("tombstone");
         }
         try {
-            return record.topic().equals(messageTopic) ? context(CanonicalJson.parse(record.value())) : change(record);
+            return record.topic().equals(messageTopic) ? context(record, CanonicalJson.parse(record.value())) : change(record);
         } catch (PoisonRecordException e) {
             throw e;
         } catch (UncheckedIOException | IOException e) {
@@ -140,7 +145,7 @@ final class EnvelopeParser {
         AuditRow row = new AuditRow(table, e.op, key, before == null ? null : CanonicalJson.ofMembers(before),
                 after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId, lsn,
                 Instant.ofEpochMilli(present(e.sourceTsMs, "ts_ms")), Instant.ofEpochMilli(present(e.tsMs, "ts_ms")),
-                record.topic(), record.partition(), record.offset(), null, null);
+                record.topic(), record.partition(), record.offset(), HashFormat.CURRENT, null, null);
         return new ParsedRecord.Change(row);
     }
 
@@ -204,7 +209,7 @@ final class EnvelopeParser {
         return value;
     }
 
-    private ParsedRecord context(JsonNode value) {
+    private ParsedRecord context(ConsumerRecord<String, String> record, JsonNode value) {
         JsonNode message = required(value, "message");
         if (!"audit.context".equals(message.path("prefix").asText())) {
             return new ParsedRecord.Skip("other message prefix");
@@ -218,7 +223,8 @@ final class EnvelopeParser {
                 StandardCharsets.UTF_8));
         return new ParsedRecord.Context(new TxContext(txId.asLong(), Instant.ofEpochMilli(required(source, "ts_ms").asLong()),
                 text(content, "db_user"), text(content, "app_user"), text(content, "org"), text(content, "application_name"),
-                text(content, "client_addr"), required(source, "lsn").asLong()));
+                text(content, "client_addr"), required(source, "lsn").asLong(), record.topic(), record.partition(), record.offset(),
+                HashFormat.CURRENT, null, null));
     }
 
     private SortedMap<String, String> mask(String table, SortedMap<String, String> row) {

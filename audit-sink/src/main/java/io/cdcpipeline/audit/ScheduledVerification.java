@@ -83,10 +83,11 @@ final class ScheduledVerification {
         metrics.addReadinessCheck("scheduled", () -> true);
         Runnable runOnce = () -> {
             try {
-                ChainVerifier.Report report = target.verify(from, table, target.publishedHeads());
+                ChainVerifier.Report report = target.verify(from, table);
                 results.completed(report);
                 if (report.ok()) {
-                    LOG.info("verified {} rows in {} chains: intact", report.rows(), report.chains());
+                    LOG.info("verified {} rows in {} chains against {} checkpoints: intact", report.rows(), report.chains(),
+                            report.checkpoints());
                 } else {
                     report.problems().forEach(p -> LOG.error("BROKEN {}", p));
                 }

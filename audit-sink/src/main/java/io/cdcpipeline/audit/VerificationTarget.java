@@ -1,39 +1,63 @@
 package io.cdcpipeline.audit;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
+import io.cdcpipeline.audit.checkpoint.CheckpointFiles;
+import io.cdcpipeline.audit.checkpoint.CheckpointKeys;
+import io.cdcpipeline.audit.checkpoint.CheckpointTopic;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.ConnectionSettings;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 
 /**
- * What {@code verify} checks, from its settings: the log's database (as a role that may read it)
- * and, when Kafka is configured, the chain heads the sink of {@code AUDIT_CONSUMER_GROUP}
- * published. Shared by the one-shot command and the scheduled service.
+ * What {@code verify} checks, from its settings: the log's database (as a role that may read it),
+ * the public keys the checkpoints must be signed with, the checkpoint files and topic, and the
+ * change topics (to name rewritten rows). Shared by the one-shot command and the scheduled service.
  */
-record VerificationTarget(ConnectionSettings database, Optional<String> bootstrapServers, String consumerGroup) {
+record VerificationTarget(ConnectionSettings database, Optional<KafkaSettings> kafka, Path publicKeyFile,
+                          Optional<Path> checkpointDirectory, String checkpointTopic, EnvelopeParser parser) {
 
     /** Reads the settings; the caller validates them (so its own settings are reported together). */
     static VerificationTarget read(Settings settings, String clientName) {
+        String prefix = settings.required(AuditSinkConfig.AUDIT_TOPIC_PREFIX);
         return new VerificationTarget(ConnectionSettings.read(settings, clientName),
-                settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS), settings.required(AuditSinkConfig.AUDIT_CONSUMER_GROUP));
+                settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS).map(KafkaSettings::new),
+                settings.required(AuditSinkConfig.AUDIT_CHECKPOINT_PUBLIC_KEY_FILE),
+                settings.optional(AuditSinkConfig.AUDIT_CHECKPOINT_DIR).map(Path::of),
+                AuditSinkConfig.checkpointTopic(settings, prefix), AuditSinkConfig.parser(settings));
     }
 
-    /** The published chain heads by "topic/partition"; empty without Kafka (then a removed tail goes unnoticed). */
-    Map<String, ChainHeads.Head> publishedHeads() {
-        return bootstrapServers.map(b -> ChainHeads.read(new KafkaSettings(b), AuditSinkConfig.chainHeadsTopic(consumerGroup)))
-                .orElse(Map.of());
+    /** The signed checkpoints: from the directory and the topic, each when configured. */
+    CheckpointEvidence evidence() throws IOException {
+        List<PublicKey> keys = CheckpointKeys.readPublic(publicKeyFile);
+        CheckpointFiles.Contents files = null;
+        if (checkpointDirectory.isPresent()) {
+            if (!Files.isDirectory(checkpointDirectory.get())) {
+                throw new IOException("the checkpoint directory " + checkpointDirectory.get() + " does not exist");
+            }
+            files = CheckpointFiles.read(checkpointDirectory.get());
+        }
+        CheckpointTopic.Contents topic = kafka.map(k -> CheckpointTopic.read(k, checkpointTopic)).orElse(null);
+        if (files == null && topic == null) {
+            return CheckpointEvidence.none();
+        }
+        return CheckpointEvidence.of(keys, files, topic);
     }
 
-    ChainVerifier.Report verify(Optional<Instant> from, Optional<String> table, Map<String, ChainHeads.Head> heads)
-            throws SQLException {
+    ChainVerifier.Report verify(Optional<Instant> from, Optional<String> table) throws SQLException, IOException {
+        CheckpointEvidence evidence = evidence();
+        TamperLocator locator = kafka.map(k -> new TamperLocator(k, parser)).orElse(null);
         try (Connection c = DriverManager.getConnection(database.jdbcUrl(), database.driverProperties())) {
-            return ChainVerifier.verify(c, from, table, heads);
+            return ChainVerifier.verify(c, from, table, evidence, locator);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.cdcpipeline.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,6 +18,7 @@ import java.util.UUID;
 
 import org.apache.kafka.common.TopicPartition;
 
+import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 import io.cdcpipeline.capture.CaptureFixture;
 import io.cdcpipeline.common.service.ServiceThread;
 import io.cdcpipeline.schema.Role;
@@ -78,11 +80,26 @@ final class AuditFixture implements AutoCloseable {
         env.put("AUDIT_TOPIC_PREFIX", capture.prefix);
         env.put("AUDIT_CONSUMER_GROUP", group);
         env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
-        env.put("AUDIT_CHAIN_HEADS_INTERVAL", "200");
+        env.put("AUDIT_CHECKPOINT_INTERVAL", "200");
+        env.putAll(LocalCheckpoints.env(checkpointHome()));
         env.put("AUDIT_BATCH_RECORDS", "500");
         for (int i = 0; i < overrides.length; i += 2) {
             env.put(overrides[i], overrides[i + 1]);
         }
+        return env;
+    }
+
+    /** This fixture's checkpoint key pair and files (under target/, generated at test time). */
+    Path checkpointHome() {
+        return Path.of("target", "audit-checkpoints", group).toAbsolutePath();
+    }
+
+    /** What {@code audit-sink verify} needs: a role that may read the log, Kafka, the public key and the checkpoint files. */
+    Map<String, String> verifyEnv() {
+        Map<String, String> env = new HashMap<>(capture.db.superuserEnv());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", capture.kafka.bootstrapServers());
+        env.put("AUDIT_TOPIC_PREFIX", capture.prefix);
+        env.putAll(LocalCheckpoints.env(checkpointHome()));
         return env;
     }
 
@@ -120,11 +137,27 @@ final class AuditFixture implements AutoCloseable {
                 });
     }
 
+    /** What {@code audit-sink verify} printed, and its exit code. */
+    record Verification(int exitCode, String output) {
+    }
+
+    /** Runs {@code audit-sink verify} as a user would (one-shot command, exit code). */
+    Verification verify(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        int code = AuditSinkService.verify(verifyEnv(), new java.io.PrintWriter(out, true), args);
+        return new Verification(code, out.toString());
+    }
+
+    /** Waits until every chain's head is covered by a published checkpoint. */
+    void awaitCheckpointed(Duration timeout) {
+        await("every chain checkpointed at its head").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> count(
+                "SELECT count(*) FROM audit.chains WHERE head_offset IS NOT NULL AND checkpoint_offset IS DISTINCT FROM head_offset") == 0);
+    }
+
     Map<TopicPartition, Long> storedPositions() throws SQLException {
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Connection c = capture.db.superuserConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT topic, kafka_partition, next_offset FROM audit.consumer_positions WHERE consumer_group = ?")) {
-            s.setString(1, group);
+                "SELECT chain_topic, chain_partition, next_offset FROM audit.chains")) {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     stored.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));

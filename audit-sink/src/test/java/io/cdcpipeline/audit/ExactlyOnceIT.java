@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.common.service.ServiceThread;
+import io.cdcpipeline.testkit.PrometheusText;
 import io.cdcpipeline.testkit.ServiceProcess;
 
 /**
@@ -95,20 +96,32 @@ class ExactlyOnceIT {
     }
 
     @Test
-    void shouldAddNothingWhenTheTopicsAreReplayed() throws Exception {
+    void shouldContinueTheChainsWithANewGroupAfterTheChainsTableIsWipedAndRefuseASecondWriter() throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-replay")) {
             ServiceThread sink = f.startSink();
             MixedWorkload.run(f.capture.db, 13, 4_000_000, new AtomicInteger());
-            await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= MixedWorkload.CHANGES);
+            f.awaitCaughtUp(CAUGHT_UP);
             sink.close();
+            long before = f.auditRows();
 
-            // Forget every stored position (as a superuser may), and start a second group too: both read from the start.
-            f.capture.db.execute("DELETE FROM audit.consumer_positions");
-            f.startSink();
-            f.startSink("AUDIT_CONSUMER_GROUP", f.group + "-second");
-            await().atMost(Duration.ofSeconds(60)).until(() -> f.count("SELECT count(*) FROM audit.consumer_positions"
-                    + " WHERE next_offset > 0 AND consumer_group LIKE '" + f.group + "%'") >= 2);
+            // Forget every stored position and head (as a superuser may), and rename the group: the
+            // new group reads on from each chain's last row in the log and continues that chain.
+            f.capture.db.execute("DELETE FROM audit.chains");
+            f.startSink("AUDIT_CONSUMER_GROUP", f.group + "-second", "AUDIT_CHAIN_TAKEOVER_AFTER", "1000");
+            // A third group while the second writes: refused, never a fork.
+            ServiceThread third = f.startSink("AUDIT_CONSUMER_GROUP", f.group + "-third", "AUDIT_CHAIN_TAKEOVER_AFTER", "600000");
+            MixedWorkload.run(f.capture.db, 15, 4_500_000, new AtomicInteger());
+
             f.assertMatchesOracle(CAUGHT_UP);
+            assertThat(f.auditRows()).isEqualTo(before + MixedWorkload.CHANGES);
+            await().atMost(CAUGHT_UP).until(() -> PrometheusText.scrape(third.metrics().port()).value("audit_chain_refusals_total")
+                    .orElse(0.0) > 0);
+            assertThat(f.count("SELECT count(*) FROM audit.chains WHERE writer_group = '" + f.group + "-third'"))
+                    .as("the third group wrote no chain").isZero();
+            f.awaitCheckpointed(CAUGHT_UP);
+            AuditFixture.Verification verification = f.verify();
+            assertThat(verification.exitCode()).as(verification.output()).isZero();
+            assertThat(verification.output()).doesNotContain("BROKEN");
         }
     }
 

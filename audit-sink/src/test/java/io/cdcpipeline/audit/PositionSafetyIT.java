@@ -61,7 +61,7 @@ class PositionSafetyIT {
             assertThat(restarted.finished()).as("the service keeps running").isFalse();
 
             // The way out: the changes on the new topic are new, so its positions restart at 0.
-            f.capture.sql("UPDATE audit.consumer_positions SET next_offset = 0 WHERE topic = '" + topic + "'");
+            f.capture.sql("UPDATE audit.chains SET next_offset = 0 WHERE chain_topic = '" + topic + "'");
             f.awaitCaughtUp(CAUGHT_UP);
             assertThat(f.count("SELECT count(*) FROM audit.change_log WHERE after->>'name' = 'after'")).isEqualTo(30);
             assertThat(PrometheusText.scrape(port).samples("consumer_partition_stopped", "topic", topic).stream()

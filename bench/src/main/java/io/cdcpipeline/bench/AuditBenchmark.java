@@ -34,6 +34,7 @@ import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.TestDatabase;
+import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 
 /**
  * audit-sink throughput and latency.
@@ -115,12 +116,17 @@ final class AuditBenchmark {
         }
     }
 
+    /** Checkpoint keys and files of this run, under target/ (never committed). */
+    private static final java.nio.file.Path CHECKPOINTS = java.nio.file.Path.of("target", "bench-audit-checkpoints",
+            Long.toString(System.currentTimeMillis()));
+
     private static Map<String, String> sinkEnv(EmbeddedInfrastructure infra, TestDatabase db, String prefix, String group) {
         Map<String, String> env = new HashMap<>(db.passwordEnv("audit_user", BenchDatabase.PASSWORD));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         env.put("AUDIT_TOPIC_PREFIX", prefix);
         env.put("AUDIT_CONSUMER_GROUP", group);
         env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        env.putAll(LocalCheckpoints.env(CHECKPOINTS.resolve(group)));
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
         // Sink settings to compare (e.g. AUDIT_PARALLEL_WRITERS=1) pass through from the environment;
@@ -161,7 +167,7 @@ final class AuditBenchmark {
     private static void awaitRows(TestDatabase db, long rows, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (query(db, "SELECT coalesce(sum(next_offset), 0) FROM audit.consumer_positions") >= rows) {
+            if (query(db, "SELECT coalesce(sum(next_offset), 0) FROM audit.chains") >= rows) {
                 return;
             }
             Thread.sleep(250);

@@ -39,6 +39,9 @@ public final class ConfigurationReference {
                                 || s.name().startsWith("KAFKA_")).toList())
                 .group("audit-sink (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=audit_user)",
                         AuditSinkConfig.settings().stream().filter(s -> s.name().startsWith("AUDIT_")).toList())
+                .group("audit-sink verify and retain (also DB_* as a role that may read the log, the tables' owner for retain;"
+                        + " KAFKA_BOOTSTRAP_SERVERS; AUDIT_TOPIC_PREFIX and the masking settings; AUDIT_CHECKPOINT_KEY_FILE for retain)",
+                        AuditSinkConfig.verifySettings().stream().filter(s -> !s.name().equals("AUDIT_CHECKPOINT_KEY_FILE")).toList())
                 .group("analytics-aggregator (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=analytics_user)",
                         AnalyticsConfig.settings().stream().filter(s -> s.name().startsWith("ANALYTICS_")).toList())
                 .group("cache-invalidator (also KAFKA_BOOTSTRAP_SERVERS, METRICS_*; no database)",

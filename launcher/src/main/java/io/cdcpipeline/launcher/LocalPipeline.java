@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkService;
+import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 import io.cdcpipeline.cache.CacheInvalidatorService;
 import io.cdcpipeline.cache.LeasedCache;
 import io.cdcpipeline.capture.CaptureService;
@@ -144,6 +145,8 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
         env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
         env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        // The checkpoint key pair of this run, generated under its data directory (never in the repository).
+        env.putAll(LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints")));
         env.put("REDIS_URL", infrastructure.redis().url());
         return env;
     }
@@ -176,6 +179,7 @@ public final class LocalPipeline implements AutoCloseable {
         services.add(maintain);
         // The audit log's chains verified on a schedule, as a role that may read the log (audit_user may not).
         Map<String, String> verifyEnv = new HashMap<>(database.superuserEnv());
+        verifyEnv.putAll(LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints")));
         verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
         verifyEnv.put("METRICS_BIND", "127.0.0.1");
         verifyEnv.put("METRICS_PORT", "0");

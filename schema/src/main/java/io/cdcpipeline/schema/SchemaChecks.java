@@ -111,7 +111,7 @@ final class SchemaChecks {
                           ('audit_user', 'audit.change_log', 'INSERT', true), ('audit_user', 'audit.change_log', 'UPDATE', false),
                           ('audit_user', 'audit.change_log', 'DELETE', false), ('audit_user', 'audit.change_log', 'TRUNCATE', false),
                           ('audit_user', 'audit.tx_context', 'INSERT', true), ('audit_user', 'audit.tx_context', 'UPDATE', false),
-                          ('audit_user', 'audit.consumer_positions', 'UPDATE', true), ('audit_user', 'app.articles', 'SELECT', false),
+                          ('audit_user', 'audit.chains', 'UPDATE', true), ('audit_user', 'app.articles', 'SELECT', false),
                           ('analytics_user', 'analytics.article_daily_stats', 'INSERT', true),
                           ('analytics_user', 'analytics.article_daily_stats', 'DELETE', false),
                           ('analytics_user', 'app.articles', 'INSERT', false), ('analytics_user', 'audit.change_log', 'SELECT', false),

@@ -71,8 +71,8 @@ class PrivilegeMatrixIT {
                         + " captured_at, chain_topic, chain_partition, chain_offset, prev_hash, row_hash) VALUES ('app.t', 'c', '{}', 2, 200,"
                         + " now(), now(), 't', 0, 1, '\\x01', '\\x02')"),
                 Arguments.of(Role.AUDIT_USER, "INSERT INTO audit.tx_context (tx_id, committed_at, app_user) VALUES (2, now(), '42')"),
-                Arguments.of(Role.AUDIT_USER, "INSERT INTO audit.consumer_positions (consumer_group, topic, kafka_partition, next_offset)"
-                        + " VALUES ('g', 't', 0, 1) ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET next_offset = 2"),
+                Arguments.of(Role.AUDIT_USER, "INSERT INTO audit.chains (chain_topic, chain_partition, next_offset)"
+                        + " VALUES ('t', 0, 1) ON CONFLICT (chain_topic, chain_partition) DO UPDATE SET next_offset = 2"),
                 Arguments.of(Role.ANALYTICS_USER, "INSERT INTO analytics.article_daily_stats (article_id, day, views) VALUES (1, current_date, 3)"
                         + " ON CONFLICT (article_id, day) DO UPDATE SET views = EXCLUDED.views"),
                 Arguments.of(Role.ANALYTICS_USER, "REFRESH MATERIALIZED VIEW CONCURRENTLY analytics.article_analytics"),

@@ -23,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkConfig;
 import io.cdcpipeline.audit.AuditSinkService;
+import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 import io.cdcpipeline.bench.BenchDatabase;
 import io.cdcpipeline.cache.CacheConfig;
 import io.cdcpipeline.cache.CacheInvalidatorService;
@@ -131,7 +132,8 @@ public final class OracleRun {
         sinkEnv.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
         sinkEnv.put("AUDIT_BATCH_RECORDS", Integer.toString(BATCH_RECORDS));
         sinkEnv.put("AUDIT_PARALLEL_WRITERS", "2");
-        sinkEnv.put("AUDIT_CHAIN_HEADS_INTERVAL", "1000");
+        sinkEnv.put("AUDIT_CHECKPOINT_INTERVAL", "1000");
+        sinkEnv.putAll(LocalCheckpoints.env(workDir.resolve("audit-checkpoints")));
         sinkEnv.put("DB_MIN_CONNECTIONS", "1");
         sinkEnv.put("DB_MAX_CONNECTIONS", "4");
         sinkEnv.put("METRICS_BIND", "127.0.0.1");
@@ -227,7 +229,8 @@ public final class OracleRun {
         Files.deleteIfExists(verifyLog);
         Map<String, String> verifyEnv = new HashMap<>(db.superuserEnv());
         verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        verifyEnv.put("AUDIT_CONSUMER_GROUP", sinkEnv.get("AUDIT_CONSUMER_GROUP"));
+        verifyEnv.put("AUDIT_TOPIC_PREFIX", sinkEnv.get("AUDIT_TOPIC_PREFIX"));
+        verifyEnv.putAll(LocalCheckpoints.env(workDir.resolve("audit-checkpoints")));
         Process verify = ChildJvm.start("verify", workDir, AuditSinkService.class.getName(), List.of("verify"), verifyEnv,
                 List.of("-Xmx512m"));
         if (!verify.waitFor(5, TimeUnit.MINUTES)) {
@@ -387,8 +390,7 @@ public final class OracleRun {
     private Map<TopicPartition, Long> storedPositions() throws SQLException {
         Map<TopicPartition, Long> stored = new HashMap<>();
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT topic, kafka_partition, next_offset FROM audit.consumer_positions WHERE consumer_group = ?")) {
-            s.setString(1, sinkEnv.get("AUDIT_CONSUMER_GROUP"));
+                "SELECT chain_topic, chain_partition, next_offset FROM audit.chains")) {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     stored.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
