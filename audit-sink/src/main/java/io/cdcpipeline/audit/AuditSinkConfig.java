@@ -105,8 +105,8 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         Map<String, Set<String>> masked = maskedColumns(s);
         Integer rf = s.required(AUDIT_TOPIC_REPLICATION_FACTOR);
         String prefix = s.required(AUDIT_TOPIC_PREFIX);
-        Checkpoints checkpoints = new Checkpoints(s.required(AUDIT_CHECKPOINT_KEY_FILE),
-                s.required(AUDIT_CHECKPOINT_DIR) == null ? null : Path.of(s.required(AUDIT_CHECKPOINT_DIR)),
+        String checkpointDir = s.required(AUDIT_CHECKPOINT_DIR);
+        Checkpoints checkpoints = new Checkpoints(s.required(AUDIT_CHECKPOINT_KEY_FILE), checkpointDir == null ? null : Path.of(checkpointDir),
                 s.required(AUDIT_CHECKPOINT_INTERVAL), checkpointTopic(s, prefix));
         AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, prefix, schemas,
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),

@@ -102,16 +102,29 @@ class PrivilegeMatrixIT {
         }
     }
 
-    @ParameterizedTest(name = "even the superuser cannot: {0}")
+    /**
+     * The append-only triggers refuse a plain UPDATE, DELETE or TRUNCATE of the log, a superuser's
+     * included. They are a guard against mistakes, not against a superuser, who can switch them
+     * off (ALTER TABLE ... DISABLE TRIGGER, session_replication_role = replica): what catches that
+     * is verify against the signed checkpoints (audit-sink TamperEvidenceIT).
+     */
+    @ParameterizedTest(name = "a plain statement is refused by the append-only triggers, even a superuser's: {0}")
     @MethodSource("tampering")
-    void shouldRefuseAuditTamperingForEveryRole(String sql) throws SQLException {
+    void shouldRefusePlainAuditModificationsWhileTheTriggersAreOn(String sql) throws SQLException {
         try (Connection c = m.superuser(); Statement s = c.createStatement()) {
+            // Row triggers fire only on rows: give each table one.
+            s.execute("INSERT INTO audit.tx_context (tx_id, committed_at, app_user) VALUES (7, '2026-01-01 00:00+00', '7')"
+                    + " ON CONFLICT DO NOTHING");
+            s.execute("INSERT INTO audit.change_log (source_table, op, primary_key, source_lsn, committed_at, captured_at, chain_topic,"
+                    + " chain_partition, chain_offset, prev_hash, row_hash) VALUES ('app.t', 'c', '{}', 7, '2026-01-01 00:00+00',"
+                    + " now(), 'matrix', 0, 7, '\\x01', '\\x02') ON CONFLICT DO NOTHING");
             assertThatThrownBy(() -> s.execute(sql)).isInstanceOf(SQLException.class).hasMessageContaining("append-only");
         }
     }
 
     static Stream<String> tampering() {
         return Stream.of("UPDATE audit.change_log SET op = 'd'", "DELETE FROM audit.change_log",
-                "TRUNCATE audit.change_log", "TRUNCATE audit.change_log_default", "DELETE FROM audit.tx_context");
+                "TRUNCATE audit.change_log", "TRUNCATE audit.change_log_default", "DELETE FROM audit.tx_context",
+                "UPDATE audit.tx_context SET app_user = 'someone-else'");
     }
 }
