@@ -126,19 +126,16 @@ public final class AnalyticsService {
         return p;
     }
 
-    /** The stats and dead-letter topics, and the counted change topics if capture has not made them yet. */
+    /**
+     * Creates the stats and dead-letter topics (this service's own) and waits for the counted
+     * change topics, which cdc-capture owns and creates with its configuration.
+     */
     private static void createTopics(AnalyticsConfig config) throws InterruptedException {
         try (Admin admin = Admin.create(config.kafka().clientProperties("analytics-admin"))) {
-            List<NewTopic> topics = new ArrayList<>();
-            topics.add(new NewTopic(config.statsTopic(), config.partitions(), config.replicationFactor())
+            TopicAdmin.ensure(admin, new NewTopic(config.statsTopic(), config.partitions(), config.replicationFactor())
                     .configs(Map.of("cleanup.policy", "compact")));
-            topics.add(new NewTopic(config.deadLetterTopic(), 1, config.replicationFactor()));
-            for (String counted : config.countedTopics()) {
-                topics.add(new NewTopic(counted, config.partitions(), config.replicationFactor()));
-            }
-            for (NewTopic topic : topics) {
-                TopicAdmin.ensure(admin, topic);
-            }
+            TopicAdmin.ensure(admin, new NewTopic(config.deadLetterTopic(), 1, config.replicationFactor()));
+            TopicAdmin.awaitExisting(admin, config.countedTopics(), "cdc-capture", LOG);
         }
     }
 }

@@ -21,7 +21,7 @@ import io.cdcpipeline.schema.Role;
 final class AnalyticsFixture implements AutoCloseable {
 
     final CaptureFixture capture;
-    final CaptureFixture.InProcess captureRunner;
+    CaptureFixture.InProcess captureRunner;
     final String applicationId = "analytics-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<ServiceThread> instances = new ArrayList<>();
 
@@ -31,10 +31,26 @@ final class AnalyticsFixture implements AutoCloseable {
     }
 
     static AnalyticsFixture start(String hint) throws Exception {
+        return start(hint, Map.of());
+    }
+
+    /** With capture settings of the test's own (e.g. CAPTURE_JSON_SCHEMAS=true). */
+    static AnalyticsFixture start(String hint, Map<String, String> captureSettings) throws Exception {
         CaptureFixture f = CaptureFixture.create(hint);
+        f.env.putAll(captureSettings);
         CaptureFixture.InProcess runner = f.startInProcess();
         runner.awaitStreaming();
         return new AnalyticsFixture(f, runner);
+    }
+
+    /** Capture not started yet: the test starts analytics first ({@link #startCapture}). */
+    static AnalyticsFixture withoutCapture(String hint) throws Exception {
+        return new AnalyticsFixture(CaptureFixture.create(hint), null);
+    }
+
+    void startCapture() {
+        captureRunner = capture.startInProcess();
+        captureRunner.awaitStreaming();
     }
 
     Map<String, String> env() throws Exception {
@@ -138,7 +154,9 @@ final class AnalyticsFixture implements AutoCloseable {
         for (ServiceThread instance : instances) {
             instance.close();
         }
-        captureRunner.close();
+        if (captureRunner != null) {
+            captureRunner.close();
+        }
     }
 
     static Path tempDir() throws java.io.IOException {

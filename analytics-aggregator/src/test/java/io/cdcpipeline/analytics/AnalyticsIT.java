@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+
+import io.cdcpipeline.common.service.ServiceThread;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.cdcpipeline.testkit.ServiceProcess;
@@ -40,6 +42,46 @@ class AnalyticsIT {
             await("the view shows the refreshed totals").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(f.materializedView()).isEqualTo(f.bruteForcePerArticle()));
             assertThat(f.count("SELECT count(*) FROM analytics.refresh_log")).isPositive();
+        }
+    }
+
+    @Test
+    void shouldCountTheSameFromEnvelopesWithTheirSchemaEmbedded() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-json-schemas", java.util.Map.of("CAPTURE_JSON_SCHEMAS", "true"))) {
+            f.startInstance();
+            f.randomWorkload(7, 600, 200, 200);
+            awaitExact(f);
+            assertThat(f.dailyStats()).hasSizeGreaterThan(20);
+            f.capture.sql("TRUNCATE app.user_favorites");
+            awaitExact(f);
+        }
+    }
+
+    @Test
+    void shouldWaitForCaptureToCreateTheCountedTopicsWithItsConfiguration() throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.withoutCapture("analytics-waits")) {
+            java.util.concurrent.CompletableFuture<ServiceThread> instance = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return f.startInstance();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(3000);
+            assertThat(instance).as("analytics waits for capture's topics").isNotDone();
+            String views = f.capture.prefix + ".app.article_views";
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    java.util.Map.of("bootstrap.servers", f.capture.kafka.bootstrapServers()))) {
+                assertThat(admin.listTopics().names().get()).as("analytics created no change topic").doesNotContain(views);
+
+                f.startCapture();
+                instance.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, views);
+                assertThat(admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource).get("max.message.bytes").value())
+                        .as("the topic has capture's configuration").isEqualTo("16777216");
+            }
+            f.randomWorkload(8, 200, 100, 100);
+            awaitExact(f);
         }
     }
 

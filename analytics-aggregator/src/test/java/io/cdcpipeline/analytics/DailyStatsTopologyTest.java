@@ -55,7 +55,8 @@ class DailyStatsTopologyTest {
         String row = "{\"id\":1,\"article_id\":" + articleId + ",\"created_at\":\"" + createdAt + "\"}";
         String before = op.equals("c") || op.equals("r") ? "null" : row;
         String after = op.equals("d") ? "null" : row;
-        return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
+        return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"schema\":\"app\",\"table\":\"counted\","
+                + "\"lsn\":1,\"txId\":1,\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
     }
 
     /** What capture publishes for a TRUNCATE: no row images; sent with a null key to every partition. */

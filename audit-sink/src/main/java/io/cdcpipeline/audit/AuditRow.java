@@ -1,5 +1,6 @@
 package io.cdcpipeline.audit;
 
+import io.cdcpipeline.common.change.CanonicalJson;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;

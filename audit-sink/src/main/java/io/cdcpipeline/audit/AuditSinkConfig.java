@@ -69,7 +69,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
             "ms a chain must be left unwritten by its group before another consumer group may continue it").withDefault("30000")
             .requiring(d -> d.toMillis() >= 0, "not negative");
     public static final Setting<Integer> AUDIT_TOPIC_REPLICATION_FACTOR = Setting.integer("AUDIT_TOPIC_REPLICATION_FACTOR",
-            "replication factor of the topics audit-sink creates (dead letters, chain heads)").withDefault("3").between(1, 10);
+            "replication factor of the topics audit-sink creates (dead letters, checkpoints)").withDefault("3").between(1, 10);
 
     public static final Setting<Path> AUDIT_CHECKPOINT_PUBLIC_KEY_FILE = Setting.readableFile("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE",
             "Ed25519 public keys (X.509 PEM, one or more: the current key and those it replaced) the checkpoints must be signed"

@@ -1,5 +1,6 @@
 package io.cdcpipeline.audit;
 
+import io.cdcpipeline.common.change.CanonicalJson;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,6 +1,9 @@
 package io.cdcpipeline.audit;
 
-import java.io.IOException;
+import io.cdcpipeline.common.change.CanonicalJson;
+import io.cdcpipeline.common.change.ChangeEvent;
+import io.cdcpipeline.common.change.ChangeEventParser;
+import io.cdcpipeline.common.change.MalformedChangeException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,8 +18,6 @@ import java.util.TreeSet;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -34,7 +35,6 @@ final class EnvelopeParser {
      */
     static final String TRUNCATE_KEY = "{}";
     private static final String MASKED_VALUE = "\"" + MASK + "\"";
-    private static final Set<String> OPS = Set.of("c", "u", "d", "r", "t");
 
     private final String messageTopic;
     private final boolean includeSnapshots;
@@ -55,6 +55,10 @@ final class EnvelopeParser {
     }
 
     static final class PoisonRecordException extends RuntimeException {
+        PoisonRecordException(String message) {
+            super(message);
+        }
+
         PoisonRecordException(String message, Throwable cause) {
             super(message, cause);
         }
@@ -68,148 +72,42 @@ final class EnvelopeParser {
             return record.topic().equals(messageTopic) ? context(record, CanonicalJson.parse(record.value())) : change(record);
         } catch (PoisonRecordException e) {
             throw e;
-        } catch (UncheckedIOException | IOException e) {
+        } catch (UncheckedIOException e) {
             throw new PoisonRecordException("not JSON", e);
         } catch (RuntimeException e) {
             throw new PoisonRecordException("not a Debezium change envelope: " + e.getMessage(), e);
         }
     }
 
-    /** The fields of a change envelope the audit log needs; {@code null} where the envelope has none. */
-    private static final class Envelope {
-        String op;
-        SortedMap<String, String> before;
-        SortedMap<String, String> after;
-        String schema;
-        String table;
-        Long lsn;
-        Long txId;
-        Long sourceTsMs;
-        Long tsMs;
-        boolean hasSource;
-    }
-
-    /**
-     * Reads a change envelope in one pass over its tokens, the row images straight into canonical
-     * text (this runs for every change: a parsed tree and a second walk over it cost about twice as
-     * much). Checks come after the pass, in the order the envelope's meaning needs them.
-     */
-    private ParsedRecord change(ConsumerRecord<String, String> record) throws IOException {
-        Envelope e = new Envelope();
-        try (JsonParser p = CanonicalJson.MAPPER.getFactory().createParser(record.value())) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new PoisonRecordException("not a Debezium change envelope: not a JSON object", null);
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken token = p.nextToken();
-                switch (field) {
-                    case "op" -> e.op = scalar(p);
-                    case "before" -> e.before = image(p, "before");
-                    case "after" -> e.after = image(p, "after");
-                    case "ts_ms" -> e.tsMs = number(p);
-                    case "source" -> {
-                        if (token == JsonToken.START_OBJECT) {
-                            e.hasSource = true;
-                            source(p, e);
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                    default -> p.skipChildren();
-                }
-            }
+    /** A change event (one parser for every service, with or without embedded schemas) as an audit row. */
+    private ParsedRecord change(ConsumerRecord<String, String> record) {
+        ChangeEvent e;
+        try {
+            e = ChangeEventParser.parse(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+        } catch (MalformedChangeException ex) {
+            throw new PoisonRecordException(ex.getMessage(), ex);
         }
-        if (e.op == null) {
-            throw new PoisonRecordException("missing op", null);
-        }
-        if (!OPS.contains(e.op)) {
-            throw new PoisonRecordException("unknown op '" + e.op + "'", null);
-        }
-        if (e.op.equals("r") && !includeSnapshots) {
+        if (e.isSnapshotRead() && !includeSnapshots) {
             return new ParsedRecord.Skip("snapshot read");
         }
-        if (!e.hasSource) {
-            throw new PoisonRecordException("missing source", null);
-        }
-        String table = present(e.schema, "schema") + "." + present(e.table, "table");
-        boolean truncate = e.op.equals("t");
-        if (record.key() == null && !truncate) {
-            throw new PoisonRecordException("change without a key", null);
-        }
-        String key = truncate ? TRUNCATE_KEY : CanonicalJson.ofText(record.key());
-        SortedMap<String, String> before = mask(table, e.before);
-        SortedMap<String, String> after = mask(table, e.after);
-        List<String> changed = e.op.equals("u") ? changedColumns(before, after) : null;
-        long lsn = present(e.lsn, "lsn");
-        AuditRow row = new AuditRow(table, e.op, key, before == null ? null : CanonicalJson.ofMembers(before),
-                after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId, lsn,
-                Instant.ofEpochMilli(present(e.sourceTsMs, "ts_ms")), Instant.ofEpochMilli(present(e.tsMs, "ts_ms")),
+        String table = e.qualifiedTable();
+        String key = e.isTruncate() ? TRUNCATE_KEY : e.key();
+        // Images are copied only for a table with masked columns (this runs for every change).
+        boolean masking = masked.containsKey(table);
+        SortedMap<String, String> before = e.before() == null ? null : masking ? mask(table, e.before().canonicalColumns())
+                : e.before().columns();
+        SortedMap<String, String> after = e.after() == null ? null : masking ? mask(table, e.after().canonicalColumns())
+                : e.after().columns();
+        List<String> changed = e.op().equals("u") ? changedColumns(before, after) : null;
+        AuditRow row = new AuditRow(table, e.op(), key, before == null ? null : CanonicalJson.ofMembers(before),
+                after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId(), e.lsn(),
+                Instant.ofEpochMilli(e.committedAtMs()), Instant.ofEpochMilli(e.capturedAtMs()),
                 record.topic(), record.partition(), record.offset(), HashFormat.CURRENT, null, null);
         return new ParsedRecord.Change(row);
     }
 
-    private static void source(JsonParser p, Envelope e) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            switch (field) {
-                case "schema" -> e.schema = scalar(p);
-                case "table" -> e.table = scalar(p);
-                case "lsn" -> e.lsn = number(p);
-                case "txId" -> e.txId = number(p);
-                case "ts_ms" -> e.sourceTsMs = number(p);
-                default -> p.skipChildren();
-            }
-        }
-    }
-
-    /** A row image: an object, or null (JSON null or absent). */
-    private static SortedMap<String, String> image(JsonParser p, String field) throws IOException {
-        if (p.currentToken() == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            throw new PoisonRecordException(field + " is not an object", null);
-        }
-        return CanonicalJson.readObject(p);
-    }
-
-    /** A scalar's text; null for JSON null; an object or array is not a scalar. */
-    private static String scalar(JsonParser p) throws IOException {
-        if (p.currentToken() == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (p.currentToken().isStructStart()) {
-            throw new PoisonRecordException("'" + p.currentName() + "' is not a scalar", null);
-        }
-        return p.getValueAsString();
-    }
-
-    /** A number, or a string holding one (Debezium spells some positions as strings); null for JSON null. */
-    private static Long number(JsonParser p) throws IOException {
-        String text = scalar(p);
-        if (text == null) {
-            return null;
-        }
-        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
-            return p.getLongValue();
-        }
-        try {
-            return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-            throw new PoisonRecordException("'" + p.currentName() + "' is not a whole number: " + text, null);
-        }
-    }
-
-    private static <T> T present(T value, String field) {
-        if (value == null) {
-            throw new PoisonRecordException("missing " + field, null);
-        }
-        return value;
-    }
-
     private ParsedRecord context(ConsumerRecord<String, String> record, JsonNode value) {
+        value = ChangeEventParser.payload(value);
         JsonNode message = required(value, "message");
         if (!"audit.context".equals(message.path("prefix").asText())) {
             return new ParsedRecord.Skip("other message prefix");

@@ -43,7 +43,13 @@ final class AuditFixture implements AutoCloseable {
     }
 
     static AuditFixture start(String hint) throws Exception {
+        return start(hint, Map.of());
+    }
+
+    /** With capture settings of the test's own (e.g. CAPTURE_JSON_SCHEMAS=true). */
+    static AuditFixture start(String hint, Map<String, String> captureSettings) throws Exception {
         CaptureFixture f = withOracle(hint);
+        f.env.putAll(captureSettings);
         CaptureFixture.InProcess runner = f.startInProcess();
         runner.awaitStreaming();
         return new AuditFixture(f, runner);

@@ -1,5 +1,6 @@
 package io.cdcpipeline.audit;
 
+import io.cdcpipeline.common.change.CanonicalJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -96,6 +96,17 @@ class ExactlyOnceIT {
     }
 
     @Test
+    void shouldWriteTheSameLogFromEnvelopesWithTheirSchemaEmbedded() throws Exception {
+        try (AuditFixture f = AuditFixture.start("audit-json-schemas", java.util.Map.of("CAPTURE_JSON_SCHEMAS", "true"))) {
+            f.startSink();
+            MixedWorkload.run(f.capture.db, 16, 7_000_000, new AtomicInteger());
+            f.assertMatchesOracle(CAUGHT_UP);
+            assertThat(f.auditRows()).isEqualTo(MixedWorkload.CHANGES);
+            assertThat(f.count("SELECT count(*) FROM audit.tx_context")).as("actors read from wrapped messages").isPositive();
+        }
+    }
+
+    @Test
     void shouldContinueTheChainsWithANewGroupAfterTheChainsTableIsWipedAndRefuseASecondWriter() throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-replay")) {
             ServiceThread sink = f.startSink();

@@ -33,6 +33,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.cdcpipeline.common.change.ChangeEvent;
+import io.cdcpipeline.common.change.ChangeEventParser;
 import io.cdcpipeline.cache.CacheInvalidatorService;
 import io.cdcpipeline.cache.KeyRules;
 import io.cdcpipeline.cache.LeasedCache;
@@ -202,8 +204,8 @@ final class CacheBenchmark {
                     if (done >= BASELINE_EVENTS) {
                         break;
                     }
-                    JsonNode change = JSON.readTree(r.value());
-                    for (String key : rules.keysFor("app.articles", change.get("before"), change.get("after"))) {
+                    ChangeEvent change = ChangeEventParser.parse(r.topic(), r.partition(), r.offset(), r.key(), r.value());
+                    for (String key : rules.keysFor("app.articles", change.before(), change.after())) {
                         redis.del("base:" + key);
                     }
                     done++;

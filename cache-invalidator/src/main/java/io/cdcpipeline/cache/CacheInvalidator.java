@@ -10,9 +10,8 @@ import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import io.cdcpipeline.common.change.ChangeEvent;
+import io.cdcpipeline.common.change.ChangeEventParser;
 import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
 import io.micrometer.core.instrument.Counter;
@@ -41,7 +40,6 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     private final String keyPrefix;
     private final Optional<String> channel;
     private final DeadLetterQueue deadLetters;
-    private final ObjectMapper json = new ObjectMapper();
     private final Counter keysInvalidated;
     private final Counter redisErrors;
     private final Timer lag;
@@ -73,16 +71,15 @@ final class CacheInvalidator implements BatchHandler.OneStep {
                 continue;
             }
             try {
-                JsonNode change = json.readTree(record.value());
-                JsonNode source = change.get("source");
-                String table = source.get("schema").asText() + "." + source.get("table").asText();
-                if ("t".equals(change.path("op").asText())) {
+                ChangeEvent change = ChangeEventParser.parse(record.topic(), record.partition(), record.offset(), record.key(),
+                        record.value());
+                if (change.isTruncate()) {
                     // Sent to every partition of the topic: in one batch, the table is scanned once.
-                    truncatedTables.add(table);
+                    truncatedTables.add(change.qualifiedTable());
                 } else {
-                    keys.addAll(rules.keysFor(table, nullable(change.get("before")), nullable(change.get("after"))));
+                    keys.addAll(rules.keysFor(change.qualifiedTable(), change.before(), change.after()));
                 }
-                commitTimes.add(source.get("ts_ms").asLong());
+                commitTimes.add(change.committedAtMs());
             } catch (Exception e) {
                 String id = record.topic() + "-" + record.partition() + "@" + record.offset();
                 if (deadLettered.add(id)) {
@@ -118,10 +115,6 @@ final class CacheInvalidator implements BatchHandler.OneStep {
             channel.ifPresent(c -> keys.forEach(key -> pipeline.publish(c, keyPrefix + key)));
             pipeline.sync();
         }
-    }
-
-    private static JsonNode nullable(JsonNode node) {
-        return node == null || node.isNull() ? null : node;
     }
 
     /**

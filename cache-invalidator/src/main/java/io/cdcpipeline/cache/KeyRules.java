@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.cdcpipeline.common.change.RowImage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -114,7 +116,7 @@ public final class KeyRules {
     }
 
     /** The keys a change of a row of {@code table} affects (before and after images; either may be null). */
-    public Set<String> keysFor(String table, JsonNode before, JsonNode after) {
+    public Set<String> keysFor(String table, RowImage before, RowImage after) {
         Set<String> keys = new LinkedHashSet<>();
         for (String template : templates.getOrDefault(table, List.of())) {
             fill(template, before).ifPresent(keys::add);
@@ -149,18 +151,18 @@ public final class KeyRules {
         return GLOB_SPECIAL.matcher(text).replaceAll("\\\\$1");
     }
 
-    private static Optional<String> fill(String template, JsonNode row) {
-        if (row == null || row.isNull()) {
+    private static Optional<String> fill(String template, RowImage row) {
+        if (row == null) {
             return Optional.empty();
         }
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder key = new StringBuilder();
         while (m.find()) {
-            JsonNode value = row.get(m.group(1));
-            if (value == null || value.isNull()) {
+            String value = row.value(m.group(1));
+            if (value == null) {
                 return Optional.empty();
             }
-            m.appendReplacement(key, Matcher.quoteReplacement(value.asText()));
+            m.appendReplacement(key, Matcher.quoteReplacement(value));
         }
         m.appendTail(key);
         return Optional.of(key.toString());

@@ -44,7 +44,13 @@ final class CacheFixture implements AutoCloseable {
     }
 
     static CacheFixture start(String hint) throws Exception {
+        return start(hint, java.util.Map.of());
+    }
+
+    /** With capture settings of the test's own (e.g. CAPTURE_JSON_SCHEMAS=true). */
+    static CacheFixture start(String hint, java.util.Map<String, String> captureSettings) throws Exception {
         CaptureFixture f = CaptureFixture.create(hint);
+        f.env.putAll(captureSettings);
         CaptureFixture.InProcess runner = f.startInProcess();
         runner.awaitStreaming();
         return new CacheFixture(f, runner);

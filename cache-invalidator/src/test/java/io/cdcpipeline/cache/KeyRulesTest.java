@@ -10,6 +10,8 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import io.cdcpipeline.common.change.RowImage;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,14 +20,14 @@ class KeyRulesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final KeyRules defaults = KeyRules.load(Optional.empty());
 
-    private static JsonNode row(String json) throws Exception {
-        return JSON.readTree(json);
+    private static RowImage row(String json) {
+        return RowImage.parse(json);
     }
 
     @Test
     void shouldInvalidateTheOldAndTheNewSlugWhenASlugChanges() throws Exception {
-        JsonNode before = row("{\"id\":5,\"slug\":\"old\",\"author_id\":2,\"org_id\":1}");
-        JsonNode after = row("{\"id\":5,\"slug\":\"new\",\"author_id\":3,\"org_id\":1}");
+        RowImage before = row("{\"id\":5,\"slug\":\"old\",\"author_id\":2,\"org_id\":1}");
+        RowImage after = row("{\"id\":5,\"slug\":\"new\",\"author_id\":3,\"org_id\":1}");
 
         assertThat(defaults.keysFor("app.articles", before, after)).containsExactlyInAnyOrder("article:5", "article:slug:old",
                 "article:slug:new", "author:2:articles", "author:3:articles", "articles:org:1");

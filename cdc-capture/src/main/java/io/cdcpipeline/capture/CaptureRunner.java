@@ -1,6 +1,8 @@
 package io.cdcpipeline.capture;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
@@ -175,6 +177,7 @@ public final class CaptureRunner {
             Map<String, Object> admin = config.kafka().clientProperties("cdc-capture-admin");
             TopicCreator topics = new TopicCreator(admin, config.topicPartitions(), config.topicReplicationFactor(),
                     config.maxMessageBytes());
+            createTopicsOfCapturedTables(config, topics);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             Properties properties = DebeziumProperties.from(config);
             PositionCommitPolicy commits = new PositionCommitPolicy(config.offsetFlushInterval());
@@ -204,6 +207,27 @@ public final class CaptureRunner {
             done.whenComplete((failure, e) -> run.done.complete(failure));
             thread.submit(engine);
             return run;
+        }
+
+        /**
+         * Capture owns the change topics: it creates every captured table's topic (and the
+         * transaction and message topics) before it streams, with its configuration, so a
+         * consumer that starts first waits for them and never creates them with defaults.
+         */
+        private static void createTopicsOfCapturedTables(CaptureConfig config, TopicCreator topics) {
+            try {
+                List<String> names = new ArrayList<>(CapturedTables.topics(config));
+                names.add(config.topicPrefix() + ".transaction");
+                names.add(config.topicPrefix() + ".message");
+                for (String topic : names) {
+                    topics.ensure(topic);
+                }
+            } catch (java.sql.SQLException e) {
+                LOG.warn("cannot list the tables of publication {} ({}): each topic is created with its table's first change",
+                        config.publication(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         void close() {

@@ -1,5 +1,6 @@
 package io.cdcpipeline.capture;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -7,10 +8,13 @@ import java.util.concurrent.Future;
 
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 
 import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.Header;
 import io.debezium.engine.DebeziumEngine;
 
 /**
@@ -87,13 +91,29 @@ final class KafkaPublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<
     }
 
     private List<Future<RecordMetadata>> send(ChangeEvent<String, String> record) {
+        Headers headers = headers(record);
         if (record.key() != null || record.value() == null || !EnvelopeScanner.op(record.value()).equals("t")) {
-            return List.of(producer.send(new ProducerRecord<>(record.destination(), record.key(), record.value())));
+            return List.of(producer.send(new ProducerRecord<String, String>(record.destination(), null, record.key(), record.value(),
+                    headers)));
         }
         List<Future<RecordMetadata>> copies = new ArrayList<>();
         for (PartitionInfo partition : producer.partitionsFor(record.destination())) {
-            copies.add(producer.send(new ProducerRecord<>(record.destination(), partition.partition(), null, record.value())));
+            copies.add(producer.send(new ProducerRecord<String, String>(record.destination(), partition.partition(), (String) null,
+                    record.value(), headers)));
         }
         return copies;
+    }
+
+    /** The headers Debezium (or a transformation) set on the record, kept on the topic: values as UTF-8 text. */
+    static Headers headers(ChangeEvent<String, String> record) {
+        RecordHeaders headers = new RecordHeaders();
+        List<Header<Object>> from = record.headers();
+        if (from != null) {
+            for (Header<Object> header : from) {
+                Object value = header.getValue();
+                headers.add(header.getKey(), value == null ? null : value.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return headers;
     }
 }

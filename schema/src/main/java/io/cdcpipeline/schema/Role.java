@@ -5,7 +5,7 @@ import java.util.Locale;
 import io.cdcpipeline.common.config.Setting;
 
 /**
- * The database roles of ARCHITECTURE.md, least privilege each. Roles are cluster-wide, so they
+ * The database roles of docs/architecture.md, least privilege each. Roles are cluster-wide, so they
  * are created by {@link RoleProvisioner} (idempotently, before the changelog runs) rather than by
  * a changeset: several databases on one server share them, and rolling one database back must not
  * drop a role another still uses. Their object privileges are granted by the changelog.

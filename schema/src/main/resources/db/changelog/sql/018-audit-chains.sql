@@ -79,3 +79,14 @@ END
 $fn$;
 UPDATE maintenance.monthly_partitioned SET retain_months = NULL WHERE parent IN ('audit.change_log'::regclass, 'audit.tx_context'::regclass);
 --rollback CREATE OR REPLACE FUNCTION maintenance.ensure_all_partitions(p_months_ahead integer DEFAULT NULL, p_retain_months integer DEFAULT NULL) RETURNS TABLE (parent text, action text, partition_name text, detail text) LANGUAGE sql AS $fn$ SELECT m.parent::text, e.action, e.partition_name, e.detail FROM maintenance.monthly_partitioned m CROSS JOIN LATERAL maintenance.ensure_monthly_partitions(m.parent, coalesce(p_months_ahead, m.months_ahead), coalesce(p_retain_months, m.retain_months)) e $fn$
+
+--changeset cdc:018-audit-refusal-hint splitStatements:false
+--comment: the refusal's hint named the partition maintenance, which no longer drops audit months
+CREATE OR REPLACE FUNCTION audit.refuse_modification() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    RAISE EXCEPTION 'audit tables are append-only: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'old months are removed by dropping partitions, after signing what goes: audit-sink retain --months N';
+END
+$fn$;
+--rollback SELECT 1

@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.cdcpipeline.audit.CanonicalJson;
+import io.cdcpipeline.common.change.CanonicalJson;
 
 /**
  * A signed statement about one hash chain, kept outside the database (append-only files and a

@@ -1,13 +1,17 @@
 package io.cdcpipeline.common.kafka;
 
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -24,6 +28,31 @@ public final class TopicAdmin {
     private static final long LEADER_WAIT_MILLIS = 30_000;
 
     private TopicAdmin() {
+    }
+
+    /**
+     * Waits until every topic exists: topics another service owns (the change topics are
+     * cdc-capture's), which a consumer never creates with its own configuration. Says what it waits
+     * for at once and every 30 s.
+     */
+    public static void awaitExisting(Admin admin, Collection<String> topics, String owner, Logger log) throws InterruptedException {
+        long nextLog = 0;
+        while (true) {
+            Set<String> missing = new TreeSet<>(topics);
+            try {
+                missing.removeAll(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("cannot list topics, retrying: {}", e.getMessage());
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            if (System.currentTimeMillis() >= nextLog) {
+                log.info("waiting for topics {}: {} creates them when it starts", missing, owner);
+                nextLog = System.currentTimeMillis() + 30_000;
+            }
+            Thread.sleep(500);
+        }
     }
 
     /** Creates {@code topic} unless it exists, then waits for its partition leaders. */

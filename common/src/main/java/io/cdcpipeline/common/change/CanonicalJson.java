@@ -1,4 +1,4 @@
-package io.cdcpipeline.audit;
+package io.cdcpipeline.common.change;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +49,7 @@ public final class CanonicalJson {
     }
 
     /** The canonical text of a JSON text, read as a token stream: what {@code of(parse(json))} gives. */
-    static String ofText(String json) throws IOException {
+    public static String ofText(String json) throws IOException {
         try (JsonParser parser = MAPPER.getFactory().createParser(json)) {
             parser.nextToken();
             return read(parser);
@@ -61,7 +61,7 @@ public final class CanonicalJson {
      * the value's last token. Gives what {@code of(parse(text))} gives, duplicate keys included
      * (the last one wins).
      */
-    static String read(JsonParser parser) throws IOException {
+    public static String read(JsonParser parser) throws IOException {
         StringBuilder out = new StringBuilder();
         read(parser, out);
         return out.toString();
@@ -71,7 +71,7 @@ public final class CanonicalJson {
      * The members of the object the parser is at, by name (sorted), each value as canonical text;
      * a JSON {@code null} value is the text {@code "null"}.
      */
-    static SortedMap<String, String> readObject(JsonParser parser) throws IOException {
+    public static SortedMap<String, String> readObject(JsonParser parser) throws IOException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw new IllegalArgumentException("expected an object, found " + parser.currentToken());
         }
@@ -85,7 +85,7 @@ public final class CanonicalJson {
     }
 
     /** The canonical text of an object whose members are already canonical ({@link #readObject}). */
-    static String ofMembers(SortedMap<String, String> members) {
+    public static String ofMembers(SortedMap<String, String> members) {
         StringBuilder out = new StringBuilder();
         appendMembers(members, out);
         return out.toString();
