@@ -18,7 +18,7 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
  */
 public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                               String applicationId, Path stateDir, Duration refreshInterval, Duration refreshTimeout,
-                              Duration commitInterval, short replicationFactor, int partitions) {
+                              Duration commitInterval, short replicationFactor, int partitions, String deadLetterTopic) {
 
     static final int DEFAULT_METRICS_PORT = 9403;
 
@@ -44,12 +44,17 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
             "partitions of the stats topic, and of counted change topics created before capture made them")
             .withDefault("3").between(1, 1000);
 
+    public static final Setting<String> ANALYTICS_DEAD_LETTER_TOPIC = Setting.string("ANALYTICS_DEAD_LETTER_TOPIC",
+            "topic of the records the topology cannot read (Kafka Connect's dead-letter headers)")
+            .withDefault("analytics-aggregator.dlq");
+
     public static List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
         all.addAll(List.of(ANALYTICS_TOPIC_PREFIX, ANALYTICS_APPLICATION_ID, ANALYTICS_STATE_DIR, ANALYTICS_REFRESH_INTERVAL,
-                ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_REPLICATION_FACTOR, ANALYTICS_PARTITIONS));
+                ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_REPLICATION_FACTOR, ANALYTICS_PARTITIONS,
+                ANALYTICS_DEAD_LETTER_TOPIC));
         return all;
     }
 
@@ -63,7 +68,7 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         AnalyticsConfig config = new AnalyticsConfig(database, kafka, metrics, s.required(ANALYTICS_TOPIC_PREFIX),
                 s.required(ANALYTICS_APPLICATION_ID), s.required(ANALYTICS_STATE_DIR), s.required(ANALYTICS_REFRESH_INTERVAL),
                 s.required(ANALYTICS_REFRESH_TIMEOUT), s.required(ANALYTICS_COMMIT_INTERVAL), (short) (rf == null ? 1 : rf),
-                partitions == null ? 1 : partitions);
+                partitions == null ? 1 : partitions, s.required(ANALYTICS_DEAD_LETTER_TOPIC));
         s.validate("analytics-aggregator");
         return config;
     }
@@ -71,10 +76,6 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     /** Absolute counts per (article, day), between the topology and the database sink. */
     public String statsTopic() {
         return applicationId + ".daily-stats";
-    }
-
-    public String deadLetterTopic() {
-        return "analytics-aggregator.dlq";
     }
 
     /** The change topic of {@code app.articles}, which the materialized view joins. */

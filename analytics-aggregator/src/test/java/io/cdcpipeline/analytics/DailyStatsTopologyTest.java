@@ -12,7 +12,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +36,8 @@ class DailyStatsTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, "dlq");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(DeadLetterHandler.TOPIC, "dlq");
         driver = new TopologyTestDriver(DailyStatsTopology.build("blog", STATS, events), props);
         views = driver.createInputTopic("blog.app.article_views", new StringSerializer(), new StringSerializer());
         comments = driver.createInputTopic("blog.app.comments", new StringSerializer(), new StringSerializer());
@@ -185,5 +184,10 @@ class DailyStatsTopologyTest {
         var dead = dlq.readRecordsToList();
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo("definitely not json");
+        assertThat(new String(dead.get(0).headers().lastHeader("__connect.errors.topic").value(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("blog.app.article_views");
+        assertThat(new String(dead.get(0).headers().lastHeader("__connect.errors.stage").value(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("VALUE_CONVERTER");
+        assertThat(dead.get(0).headers().lastHeader("__connect.errors.exception.message")).isNotNull();
     }
 }

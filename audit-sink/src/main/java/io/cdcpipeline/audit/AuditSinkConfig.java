@@ -24,7 +24,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                               List<String> schemas, String consumerGroup, boolean includeSnapshots,
                               Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
                               int parallelWriters, Checkpoints checkpoints, Duration chainTakeoverAfter,
-                              short replicationFactor) {
+                              short replicationFactor, String deadLetterTopic) {
 
     /** Where and how often the chain heads are signed and published. */
     public record Checkpoints(Path keyFile, Path directory, Duration interval, String topic) {
@@ -68,6 +68,8 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     public static final Setting<Duration> AUDIT_CHAIN_TAKEOVER_AFTER = Setting.millis("AUDIT_CHAIN_TAKEOVER_AFTER",
             "ms a chain must be left unwritten by its group before another consumer group may continue it").withDefault("30000")
             .requiring(d -> d.toMillis() >= 0, "not negative");
+    public static final Setting<String> AUDIT_DEAD_LETTER_TOPIC = Setting.string("AUDIT_DEAD_LETTER_TOPIC",
+            "topic of the records audit-sink cannot read (Kafka Connect's dead-letter headers)").withDefault("audit-sink.dlq");
     public static final Setting<Integer> AUDIT_TOPIC_REPLICATION_FACTOR = Setting.integer("AUDIT_TOPIC_REPLICATION_FACTOR",
             "replication factor of the topics audit-sink creates (dead letters, checkpoints)").withDefault("3").between(1, 10);
 
@@ -92,7 +94,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         all.addAll(List.of(AUDIT_TOPIC_PREFIX, AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
                 AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHECKPOINT_KEY_FILE,
                 AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_INTERVAL, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHAIN_TAKEOVER_AFTER,
-                AUDIT_TOPIC_REPLICATION_FACTOR));
+                AUDIT_DEAD_LETTER_TOPIC, AUDIT_TOPIC_REPLICATION_FACTOR));
         return all;
     }
 
@@ -112,7 +114,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
                 s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
                 orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), checkpoints,
-                s.required(AUDIT_CHAIN_TAKEOVER_AFTER), (short) orOne(rf));
+                s.required(AUDIT_CHAIN_TAKEOVER_AFTER), (short) orOne(rf), s.required(AUDIT_DEAD_LETTER_TOPIC));
         s.validate("audit-sink");
         return config;
     }

@@ -60,7 +60,8 @@ public final class AuditSinkService {
         AuditSinkConfig config = AuditSinkConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "audit-sink");
         Database db = Database.open(config.database(), metrics.registry(), EnumSet.of(Priority.CRITICAL));
-        DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "audit-sink", config.replicationFactor(), metrics.registry());
+        DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "audit-sink", config.deadLetterTopic(), config.replicationFactor(),
+                metrics.registry());
         AuditSinkConfig.Checkpoints cp = config.checkpoints();
         PrivateKey key = CheckpointKeys.readPrivate(cp.keyFile());
         CheckpointPublisher checkpoints = new CheckpointPublisher(db.critical(), key, cp.directory(),

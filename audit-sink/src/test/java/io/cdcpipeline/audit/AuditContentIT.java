@@ -91,12 +91,12 @@ class AuditContentIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> f.count("SELECT count(*) FROM audit.change_log"
                 + " WHERE source_table = 'app.tags' AND (primary_key->>'id')::int = 600") == 1);
         List<ConsumerRecord<String, String>> dead = f.capture.kafka.topics().drain("audit-sink.dlq", 1000, Duration.ofSeconds(10))
-                .stream().filter(r -> header(r, "dlq.topic").equals(topic)).toList();
+                .stream().filter(r -> header(r, "__connect.errors.topic").equals(topic)).toList();
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo("this is not an envelope");
-        assertThat(header(dead.get(0), "dlq.error")).contains("not JSON");
-        assertThat(header(dead.get(0), "dlq.partition")).matches("[0-9]+");
-        assertThat(header(dead.get(0), "dlq.offset")).matches("[0-9]+");
+        assertThat(header(dead.get(0), "__connect.errors.exception.message")).contains("not JSON");
+        assertThat(header(dead.get(0), "__connect.errors.partition")).matches("[0-9]+");
+        assertThat(header(dead.get(0), "__connect.errors.offset")).matches("[0-9]+");
     }
 
     @Test

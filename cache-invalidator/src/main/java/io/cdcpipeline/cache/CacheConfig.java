@@ -14,7 +14,8 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
 
 /** Configuration of cache-invalidator. It needs Kafka and Redis, not PostgreSQL. */
 public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfig metrics, String topicPrefix, String consumerGroup,
-                          KeyRules rules, String keyPrefix, Optional<String> publishChannel, short replicationFactor) {
+                          KeyRules rules, String keyPrefix, Optional<String> publishChannel, short replicationFactor,
+                          String deadLetterTopic) {
 
     static final int DEFAULT_METRICS_PORT = 9404;
 
@@ -31,12 +32,16 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
     public static final Setting<Integer> CACHE_TOPIC_REPLICATION_FACTOR = Setting.integer("CACHE_TOPIC_REPLICATION_FACTOR",
             "replication factor of the dead-letter topic").withDefault("3").between(1, 10);
 
+    public static final Setting<String> CACHE_DEAD_LETTER_TOPIC = Setting.string("CACHE_DEAD_LETTER_TOPIC",
+            "topic of the records cache-invalidator cannot read (Kafka Connect's dead-letter headers)")
+            .withDefault("cache-invalidator.dlq");
+
     public static List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
         all.addAll(RedisSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
         all.addAll(List.of(CACHE_TOPIC_PREFIX, CACHE_CONSUMER_GROUP, CACHE_RULES_FILE, CACHE_KEY_PREFIX, CACHE_PUBLISH_CHANNEL,
-                CACHE_TOPIC_REPLICATION_FACTOR));
+                CACHE_DEAD_LETTER_TOPIC, CACHE_TOPIC_REPLICATION_FACTOR));
         return all;
     }
 
@@ -57,7 +62,8 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
         }
         Integer rf = s.required(CACHE_TOPIC_REPLICATION_FACTOR);
         CacheConfig config = new CacheConfig(kafka, redis, metrics, s.required(CACHE_TOPIC_PREFIX), s.required(CACHE_CONSUMER_GROUP),
-                rules, s.optional(CACHE_KEY_PREFIX).orElse(""), s.optional(CACHE_PUBLISH_CHANNEL), (short) (rf == null ? 1 : rf));
+                rules, s.optional(CACHE_KEY_PREFIX).orElse(""), s.optional(CACHE_PUBLISH_CHANNEL), (short) (rf == null ? 1 : rf),
+                s.required(CACHE_DEAD_LETTER_TOPIC));
         s.validate("cache-invalidator");
         return config;
     }

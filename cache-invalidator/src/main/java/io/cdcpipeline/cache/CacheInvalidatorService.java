@@ -25,7 +25,8 @@ public final class CacheInvalidatorService {
         CacheConfig config = CacheConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "cache-invalidator");
         RedisClient redis = config.redis().client("cache-invalidator");
-        DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "cache-invalidator", config.replicationFactor(), metrics.registry());
+        DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "cache-invalidator", config.deadLetterTopic(), config.replicationFactor(),
+                metrics.registry());
         CacheInvalidator invalidator = new CacheInvalidator(redis, config.rules(), config.keyPrefix(), config.publishChannel(), dlq,
                 metrics.registry());
         ConsumerLoop loop = new ConsumerLoop(new ConsumerLoop.Settings("cache-invalidator", config.kafka(), config.consumerGroup(),

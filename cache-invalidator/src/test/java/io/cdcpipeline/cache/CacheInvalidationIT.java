@@ -101,10 +101,10 @@ class CacheInvalidationIT {
 
         awaitGone("tag:7");
         List<ConsumerRecord<String, String>> dead = f.capture.kafka.topics().drain("cache-invalidator.dlq", 1000, Duration.ofSeconds(10))
-                .stream().filter(r -> topic.equals(header(r, "dlq.topic"))).toList();
+                .stream().filter(r -> topic.equals(header(r, "__connect.errors.topic"))).toList();
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).value()).isEqualTo("{\"garbage\":true}");
-        assertThat(header(dead.get(0), "dlq.offset")).matches("[0-9]+");
+        assertThat(header(dead.get(0), "__connect.errors.offset")).matches("[0-9]+");
     }
 
     private static String header(ConsumerRecord<String, String> record, String name) {

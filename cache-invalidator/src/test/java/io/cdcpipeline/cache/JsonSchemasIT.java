@@ -42,7 +42,7 @@ class JsonSchemasIT {
             f.awaitDrained();
             // The dead-letter topic is shared by the tests of this JVM: only this fixture's topics count.
             assertThat(f.capture.kafka.topics().drain("cache-invalidator.dlq", 10_000, Duration.ofSeconds(3)).stream()
-                    .map(r -> r.headers().lastHeader("dlq.topic"))
+                    .map(r -> r.headers().lastHeader("__connect.errors.topic"))
                     .filter(h -> h != null && new String(h.value(), java.nio.charset.StandardCharsets.UTF_8).startsWith(f.capture.prefix + "."))
                     .toList()).as("nothing was dead-lettered").isEmpty();
         }

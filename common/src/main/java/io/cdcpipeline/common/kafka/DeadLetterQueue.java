@@ -14,7 +14,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +23,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * {@code <service>.dlq}: records a service could not parse or apply, unchanged, with the error and
- * their source position in headers ({@code dlq.error}, {@code dlq.topic}, {@code dlq.partition},
- * {@code dlq.offset}, {@code dlq.service}). {@link #send} returns only after Kafka acknowledged,
+ * A service's dead-letter topic (its {@code *_DEAD_LETTER_TOPIC} setting, default {@code <service>.dlq}): records a
+ * service could not read, unchanged, with their source position and the error in Kafka Connect's
+ * header names ({@link DeadLetterHeaders}). {@link #send} returns only after Kafka acknowledged,
  * so a caller may then treat the record as handled. Thread-safe.
  */
 public final class DeadLetterQueue implements AutoCloseable {
@@ -37,8 +37,8 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final Counter sent;
 
-    public DeadLetterQueue(KafkaSettings kafka, String service, short replicationFactor, MeterRegistry registry) {
-        this.topic = service + ".dlq";
+    public DeadLetterQueue(KafkaSettings kafka, String service, String topic, short replicationFactor, MeterRegistry registry) {
+        this.topic = topic;
         this.service = service;
         Map<String, Object> props = kafka.clientProperties(service + "-dlq");
         try (Admin admin = Admin.create(props)) {
@@ -60,15 +60,11 @@ public final class DeadLetterQueue implements AutoCloseable {
         return topic;
     }
 
-    /** Sends {@code record} with {@code error}; waits for Kafka's acknowledgement. */
+    /** Sends {@code record}, which could not be read, with {@code error}; waits for Kafka's acknowledgement. */
     public void send(ConsumerRecord<String, String> record, Throwable error) throws InterruptedException {
-        RecordHeaders headers = new RecordHeaders();
         String message = error.getClass().getSimpleName() + ": " + error.getMessage();
-        headers.add("dlq.error", message.getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq.topic", record.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq.partition", Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq.offset", Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq.service", service.getBytes(StandardCharsets.UTF_8));
+        Headers headers = DeadLetterHeaders.of(record.topic(), record.partition(), record.offset(), service,
+                DeadLetterHeaders.STAGE_READ, service, error);
         try {
             producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers)).get();
         } catch (ExecutionException e) {

@@ -142,7 +142,12 @@ class MonitorIT {
             s.execute("SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')");
         }
         try {
-            PrometheusText first = awaitScrape("the slot", t -> !t.samples("pg_replication_slots_retained_bytes", "slot_name", slot).isEmpty());
+            // Every series of the slot: the exporter's queries run one after another, and a scrape can
+            // land between the one that already sees the new slot and one that does not yet.
+            PrometheusText first = awaitScrape("the slot", t -> !t.samples("pg_replication_slots_retained_bytes", "slot_name", slot).isEmpty()
+                    && !t.samples("pg_replication_slots_active", "slot_name", slot).isEmpty()
+                    && !t.samples("pg_replication_slots_wal_status", "slot_name", slot).isEmpty()
+                    && !t.samples("pg_replication_slots_safe_wal_size_bytes", "slot_name", slot).isEmpty());
             double retained = value(first, "pg_replication_slots_retained_bytes", "slot_name", slot);
             assertThat(value(first, "pg_replication_slots_active", "slot_name", slot)).isZero();
             assertThat(value(first, "pg_replication_slots_wal_status", "slot_name", slot, "wal_status", "reserved")).isEqualTo(1.0);
