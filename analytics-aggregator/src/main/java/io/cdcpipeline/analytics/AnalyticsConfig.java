@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
@@ -18,12 +19,13 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
  */
 public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                               String applicationId, Path stateDir, Duration refreshInterval, Duration refreshTimeout,
-                              Duration commitInterval, short replicationFactor, int partitions, String deadLetterTopic) {
+                              Duration commitInterval, Optional<Short> replicationFactor, int partitions,
+                              String deadLetterTopic) {
 
     static final int DEFAULT_METRICS_PORT = 9403;
 
     public static final Setting<String> ANALYTICS_TOPIC_PREFIX = Setting.string("ANALYTICS_TOPIC_PREFIX",
-            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+            "deprecated: KAFKA_TOPIC_PREFIX");
     public static final Setting<String> ANALYTICS_APPLICATION_ID = Setting.string("ANALYTICS_APPLICATION_ID",
             "Kafka Streams application id: instances with the same id share the work").withDefault("analytics-aggregator")
             .requiring(s -> s.matches("[A-Za-z0-9._-]+"), "letters, digits, '.', '_' or '-'");
@@ -38,8 +40,7 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
             "ms between Kafka Streams commits (exactly_once_v2 transactions)").withDefault("1000")
             .requiring(d -> d.toMillis() >= 10, "at least 10 ms");
     public static final Setting<Integer> ANALYTICS_REPLICATION_FACTOR = Setting.integer("ANALYTICS_REPLICATION_FACTOR",
-            "replication factor of the topics analytics-aggregator creates (state changelogs, stats, dead letters)")
-            .withDefault("3").between(1, 10);
+            "deprecated: KAFKA_REPLICATION_FACTOR").between(1, 10);
     public static final Setting<Integer> ANALYTICS_PARTITIONS = Setting.integer("ANALYTICS_PARTITIONS",
             "partitions of the stats topic, and of counted change topics created before capture made them")
             .withDefault("3").between(1, 1000);
@@ -52,8 +53,8 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
-        all.addAll(List.of(ANALYTICS_TOPIC_PREFIX, ANALYTICS_APPLICATION_ID, ANALYTICS_STATE_DIR, ANALYTICS_REFRESH_INTERVAL,
-                ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_REPLICATION_FACTOR, ANALYTICS_PARTITIONS,
+        all.addAll(List.of(ANALYTICS_APPLICATION_ID, ANALYTICS_STATE_DIR, ANALYTICS_REFRESH_INTERVAL,
+                ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_PARTITIONS,
                 ANALYTICS_DEAD_LETTER_TOPIC));
         return all;
     }
@@ -63,11 +64,11 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         DatabaseConfig database = DatabaseConfig.read(s, "analytics-aggregator");
         KafkaSettings kafka = KafkaSettings.read(s);
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
-        Integer rf = s.required(ANALYTICS_REPLICATION_FACTOR);
         Integer partitions = s.required(ANALYTICS_PARTITIONS);
-        AnalyticsConfig config = new AnalyticsConfig(database, kafka, metrics, s.required(ANALYTICS_TOPIC_PREFIX),
+        AnalyticsConfig config = new AnalyticsConfig(database, kafka, metrics, KafkaSettings.topicPrefix(s, ANALYTICS_TOPIC_PREFIX),
                 s.required(ANALYTICS_APPLICATION_ID), s.required(ANALYTICS_STATE_DIR), s.required(ANALYTICS_REFRESH_INTERVAL),
-                s.required(ANALYTICS_REFRESH_TIMEOUT), s.required(ANALYTICS_COMMIT_INTERVAL), (short) (rf == null ? 1 : rf),
+                s.required(ANALYTICS_REFRESH_TIMEOUT), s.required(ANALYTICS_COMMIT_INTERVAL),
+                KafkaSettings.replicationFactor(s, ANALYTICS_REPLICATION_FACTOR),
                 partitions == null ? 1 : partitions, s.required(ANALYTICS_DEAD_LETTER_TOPIC));
         s.validate("analytics-aggregator");
         return config;

@@ -117,7 +117,8 @@ public final class AnalyticsService {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
-        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        // -1: the broker's default.replication.factor
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor().map(Short::intValue).orElse(-1));
         // A record that is not an envelope goes to the dead-letter topic (with the error in its headers); the stream continues.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC, config.deadLetterTopic());
@@ -131,9 +132,9 @@ public final class AnalyticsService {
      */
     private static void createTopics(AnalyticsConfig config) throws InterruptedException {
         try (Admin admin = Admin.create(config.kafka().clientProperties("analytics-admin"))) {
-            TopicAdmin.ensure(admin, new NewTopic(config.statsTopic(), config.partitions(), config.replicationFactor())
+            TopicAdmin.ensure(admin, new NewTopic(config.statsTopic(), java.util.Optional.of(config.partitions()), config.replicationFactor())
                     .configs(Map.of("cleanup.policy", "compact")));
-            TopicAdmin.ensure(admin, new NewTopic(config.deadLetterTopic(), 1, config.replicationFactor()));
+            TopicAdmin.ensure(admin, new NewTopic(config.deadLetterTopic(), java.util.Optional.of(1), config.replicationFactor()));
             TopicAdmin.awaitExisting(admin, config.countedTopics(), "cdc-capture", LOG);
         }
     }

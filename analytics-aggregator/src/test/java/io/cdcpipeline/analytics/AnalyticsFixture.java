@@ -55,12 +55,12 @@ final class AnalyticsFixture implements AutoCloseable {
 
     Map<String, String> env() throws Exception {
         Map<String, String> env = new HashMap<>(capture.serviceEnv(Role.ANALYTICS_USER));
-        env.put("ANALYTICS_TOPIC_PREFIX", capture.prefix);
+        env.put("KAFKA_TOPIC_PREFIX", capture.prefix);
         env.put("ANALYTICS_APPLICATION_ID", applicationId);
         env.put("ANALYTICS_STATE_DIR", Files.createTempDirectory("analytics-state").toString());
         env.put("ANALYTICS_REFRESH_INTERVAL", "1000");
         env.put("ANALYTICS_COMMIT_INTERVAL", "200");
-        env.put("ANALYTICS_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("DB_MIN_CONNECTIONS", "1");
         return env;
     }

@@ -200,7 +200,8 @@ final class AuditRetention {
             if (target.kafka().isEmpty()) {
                 settings.problem("KAFKA_BOOTSTRAP_SERVERS is required: retention checkpoints are published to the checkpoint topic");
             }
-            Integer replication = settings.required(AuditSinkConfig.AUDIT_TOPIC_REPLICATION_FACTOR);
+            java.util.Optional<Short> replication = io.cdcpipeline.common.kafka.KafkaSettings.replicationFactor(settings,
+                    AuditSinkConfig.AUDIT_TOPIC_REPLICATION_FACTOR);
             if (months < 1) {
                 throw new ConfigurationException("audit-sink retain", List.of("--months must be at least 1"));
             }
@@ -230,7 +231,7 @@ final class AuditRetention {
                 }
                 try (CheckpointFiles files = new CheckpointFiles(target.checkpointDirectory().get());
                      CheckpointTopic topic = new CheckpointTopic(target.kafka().get(), target.checkpointTopic(),
-                             (short) (replication == null ? 1 : replication))) {
+                             replication)) {
                     files.append(checkpoints);
                     topic.send(checkpoints);
                 }

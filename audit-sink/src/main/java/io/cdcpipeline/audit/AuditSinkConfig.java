@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                               List<String> schemas, String consumerGroup, boolean includeSnapshots,
                               Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
                               int parallelWriters, Checkpoints checkpoints, Duration chainTakeoverAfter,
-                              short replicationFactor, String deadLetterTopic) {
+                              Optional<Short> replicationFactor, String deadLetterTopic) {
 
     /** Where and how often the chain heads are signed and published. */
     public record Checkpoints(Path keyFile, Path directory, Duration interval, String topic) {
@@ -36,7 +37,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     public enum MaskMode { MASK, DROP }
 
     public static final Setting<String> AUDIT_TOPIC_PREFIX = Setting.string("AUDIT_TOPIC_PREFIX",
-            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+            "deprecated: KAFKA_TOPIC_PREFIX");
     public static final Setting<String> AUDIT_SCHEMAS = Setting.string("AUDIT_SCHEMAS",
             "comma-separated schemas whose change topics are audited").withDefault("app");
     public static final Setting<String> AUDIT_CONSUMER_GROUP = Setting.string("AUDIT_CONSUMER_GROUP",
@@ -64,14 +65,14 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                     + " newest checkpoint is not detected").withDefault("10000")
             .requiring(d -> d.toMillis() >= 100, "at least 100 ms");
     public static final Setting<String> AUDIT_CHECKPOINT_TOPIC = Setting.string("AUDIT_CHECKPOINT_TOPIC",
-            "compacted topic of the newest checkpoint per chain (default <AUDIT_TOPIC_PREFIX>.audit-checkpoints)");
+            "compacted topic of the newest checkpoint per chain (default <KAFKA_TOPIC_PREFIX>.audit-checkpoints)");
     public static final Setting<Duration> AUDIT_CHAIN_TAKEOVER_AFTER = Setting.millis("AUDIT_CHAIN_TAKEOVER_AFTER",
             "ms a chain must be left unwritten by its group before another consumer group may continue it").withDefault("30000")
             .requiring(d -> d.toMillis() >= 0, "not negative");
     public static final Setting<String> AUDIT_DEAD_LETTER_TOPIC = Setting.string("AUDIT_DEAD_LETTER_TOPIC",
             "topic of the records audit-sink cannot read (Kafka Connect's dead-letter headers)").withDefault("audit-sink.dlq");
     public static final Setting<Integer> AUDIT_TOPIC_REPLICATION_FACTOR = Setting.integer("AUDIT_TOPIC_REPLICATION_FACTOR",
-            "replication factor of the topics audit-sink creates (dead letters, checkpoints)").withDefault("3").between(1, 10);
+            "deprecated: KAFKA_REPLICATION_FACTOR").between(1, 10);
 
     public static final Setting<Path> AUDIT_CHECKPOINT_PUBLIC_KEY_FILE = Setting.readableFile("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE",
             "Ed25519 public keys (X.509 PEM, one or more: the current key and those it replaced) the checkpoints must be signed"
@@ -80,7 +81,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     /**
      * Settings of {@code audit-sink verify} and {@code retain} besides DB_* (a role that may read the
      * log; for retain, the audit tables' owner) and KAFKA_BOOTSTRAP_SERVERS; they also read
-     * AUDIT_TOPIC_PREFIX and the settings that shape rows (masking, snapshots) to rebuild rows from
+     * KAFKA_TOPIC_PREFIX and the settings that shape rows (masking, snapshots) to rebuild rows from
      * the change topics.
      */
     public static List<Setting<?>> verifySettings() {
@@ -91,10 +92,10 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         List<Setting<?>> all = new ArrayList<>(DatabaseConfig.settings());
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
-        all.addAll(List.of(AUDIT_TOPIC_PREFIX, AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
+        all.addAll(List.of(AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
                 AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHECKPOINT_KEY_FILE,
                 AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_INTERVAL, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHAIN_TAKEOVER_AFTER,
-                AUDIT_DEAD_LETTER_TOPIC, AUDIT_TOPIC_REPLICATION_FACTOR));
+                AUDIT_DEAD_LETTER_TOPIC));
         return all;
     }
 
@@ -105,8 +106,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
         List<String> schemas = List.of(s.required(AUDIT_SCHEMAS).split("\\s*,\\s*"));
         Map<String, Set<String>> masked = maskedColumns(s);
-        Integer rf = s.required(AUDIT_TOPIC_REPLICATION_FACTOR);
-        String prefix = s.required(AUDIT_TOPIC_PREFIX);
+        String prefix = KafkaSettings.topicPrefix(s, AUDIT_TOPIC_PREFIX);
         String checkpointDir = s.required(AUDIT_CHECKPOINT_DIR);
         Checkpoints checkpoints = new Checkpoints(s.required(AUDIT_CHECKPOINT_KEY_FILE), checkpointDir == null ? null : Path.of(checkpointDir),
                 s.required(AUDIT_CHECKPOINT_INTERVAL), checkpointTopic(s, prefix));
@@ -114,7 +114,8 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
                 s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
                 orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), checkpoints,
-                s.required(AUDIT_CHAIN_TAKEOVER_AFTER), (short) orOne(rf), s.required(AUDIT_DEAD_LETTER_TOPIC));
+                s.required(AUDIT_CHAIN_TAKEOVER_AFTER), KafkaSettings.replicationFactor(s, AUDIT_TOPIC_REPLICATION_FACTOR),
+                s.required(AUDIT_DEAD_LETTER_TOPIC));
         s.validate("audit-sink");
         return config;
     }
@@ -154,7 +155,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
 
     /** The parser of the sink's records, from the settings that shape audit rows (verify rebuilds rows with it too). */
     static EnvelopeParser parser(Settings s) {
-        return new EnvelopeParser(s.required(AUDIT_TOPIC_PREFIX) + ".message", Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)),
+        return new EnvelopeParser(KafkaSettings.topicPrefix(s, AUDIT_TOPIC_PREFIX) + ".message", Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)),
                 maskedColumns(s), s.required(AUDIT_MASK_MODE) == MaskMode.DROP);
     }
 

@@ -28,7 +28,7 @@ record VerificationTarget(ConnectionSettings database, Optional<KafkaSettings> k
 
     /** Reads the settings; the caller validates them (so its own settings are reported together). */
     static VerificationTarget read(Settings settings, String clientName) {
-        String prefix = settings.required(AuditSinkConfig.AUDIT_TOPIC_PREFIX);
+        String prefix = KafkaSettings.topicPrefix(settings, AuditSinkConfig.AUDIT_TOPIC_PREFIX);
         return new VerificationTarget(ConnectionSettings.read(settings, clientName),
                 settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS).map(KafkaSettings::new),
                 settings.required(AuditSinkConfig.AUDIT_CHECKPOINT_PUBLIC_KEY_FILE),

@@ -83,9 +83,9 @@ final class AuditFixture implements AutoCloseable {
 
     Map<String, String> sinkEnv(String... overrides) {
         Map<String, String> env = new HashMap<>(capture.serviceEnv(Role.AUDIT_USER));
-        env.put("AUDIT_TOPIC_PREFIX", capture.prefix);
+        env.put("KAFKA_TOPIC_PREFIX", capture.prefix);
         env.put("AUDIT_CONSUMER_GROUP", group);
-        env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("AUDIT_CHECKPOINT_INTERVAL", "200");
         env.putAll(LocalCheckpoints.env(checkpointHome()));
         env.put("AUDIT_BATCH_RECORDS", "500");
@@ -104,7 +104,7 @@ final class AuditFixture implements AutoCloseable {
     Map<String, String> verifyEnv() {
         Map<String, String> env = new HashMap<>(capture.db.superuserEnv());
         env.put("KAFKA_BOOTSTRAP_SERVERS", capture.kafka.bootstrapServers());
-        env.put("AUDIT_TOPIC_PREFIX", capture.prefix);
+        env.put("KAFKA_TOPIC_PREFIX", capture.prefix);
         env.putAll(LocalCheckpoints.env(checkpointHome()));
         return env;
     }

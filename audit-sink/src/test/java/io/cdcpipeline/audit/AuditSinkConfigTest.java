@@ -35,7 +35,7 @@ class AuditSinkConfigTest {
     void shouldNameTheCheckpointTopicAfterThePrefix(@TempDir Path dir) {
         Map<String, String> env = base();
         env.putAll(LocalCheckpoints.env(dir));
-        env.put("AUDIT_TOPIC_PREFIX", "shop");
+        env.put("KAFKA_TOPIC_PREFIX", "shop");
         env.put("DB_SSL_ROOT_CERT", env.get("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE"));
         AuditSinkConfig config = AuditSinkConfig.from(env);
         assertThat(config.checkpoints().topic()).isEqualTo("shop.audit-checkpoints");

@@ -64,7 +64,7 @@ class RetentionIT {
             YearMonth now = YearMonth.now(ZoneOffset.UTC);
             int months = (now.getYear() * 12 + now.getMonthValue()) - (2020 * 12 + 2);
             Map<String, String> env = new HashMap<>(f.verifyEnv());
-            env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+            env.put("KAFKA_REPLICATION_FACTOR", "1");
             StringWriter out = new StringWriter();
             int code = AuditSinkService.run(new AuditRetention.Command(env, new PrintWriter(out, true)), "retain",
                     "--months", Integer.toString(months));

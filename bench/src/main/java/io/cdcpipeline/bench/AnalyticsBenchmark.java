@@ -58,10 +58,10 @@ final class AnalyticsBenchmark {
 
             Map<String, String> env = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
             env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-            env.put("ANALYTICS_TOPIC_PREFIX", prefix);
+            env.put("KAFKA_TOPIC_PREFIX", prefix);
             env.put("ANALYTICS_APPLICATION_ID", "analytics-bench");
             env.put("ANALYTICS_STATE_DIR", Files.createTempDirectory("analytics-bench").toString());
-            env.put("ANALYTICS_REPLICATION_FACTOR", "1");
+            env.put("KAFKA_REPLICATION_FACTOR", "1");
             env.put("ANALYTICS_REFRESH_INTERVAL", "3600000");
             env.put("METRICS_BIND", "127.0.0.1");
             env.put("METRICS_PORT", "0");

@@ -123,9 +123,9 @@ final class AuditBenchmark {
     private static Map<String, String> sinkEnv(EmbeddedInfrastructure infra, TestDatabase db, String prefix, String group) {
         Map<String, String> env = new HashMap<>(db.passwordEnv("audit_user", BenchDatabase.PASSWORD));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        env.put("AUDIT_TOPIC_PREFIX", prefix);
+        env.put("KAFKA_TOPIC_PREFIX", prefix);
         env.put("AUDIT_CONSUMER_GROUP", group);
-        env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.putAll(LocalCheckpoints.env(CHECKPOINTS.resolve(group)));
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
@@ -241,9 +241,9 @@ final class AuditBenchmark {
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db) throws Exception {
         Map<String, String> captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
         captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        captureEnv.put("CAPTURE_TOPIC_PREFIX", "live");
+        captureEnv.put("KAFKA_TOPIC_PREFIX", "live");
         captureEnv.put("CAPTURE_SLOT_NAME", "slot_live");
-        captureEnv.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        captureEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         captureEnv.put("METRICS_BIND", "127.0.0.1");
         captureEnv.put("METRICS_PORT", "0");
         db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'live', 'live') ON CONFLICT DO NOTHING");

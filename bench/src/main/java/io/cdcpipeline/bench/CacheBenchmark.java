@@ -104,10 +104,10 @@ final class CacheBenchmark {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         env.put("REDIS_URL", infra.redis().url());
-        env.put("CACHE_TOPIC_PREFIX", prefix);
+        env.put("KAFKA_TOPIC_PREFIX", prefix);
         env.put("CACHE_CONSUMER_GROUP", group);
         env.put("CACHE_KEY_PREFIX", "tp:");
-        env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
         Service service = CacheInvalidatorService.create(env);
@@ -220,9 +220,9 @@ final class CacheBenchmark {
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db, RedisClient redis) throws Exception {
         Map<String, String> captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
         captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        captureEnv.put("CAPTURE_TOPIC_PREFIX", "live");
+        captureEnv.put("KAFKA_TOPIC_PREFIX", "live");
         captureEnv.put("CAPTURE_SLOT_NAME", "slot_live");
-        captureEnv.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        captureEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         // The articles exist before; only the steady updates are measured.
         captureEnv.put("CAPTURE_SNAPSHOT_MODE", "no-data");
         captureEnv.put("METRICS_BIND", "127.0.0.1");
@@ -230,10 +230,10 @@ final class CacheBenchmark {
         Map<String, String> cacheEnv = new HashMap<>();
         cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         cacheEnv.put("REDIS_URL", infra.redis().url());
-        cacheEnv.put("CACHE_TOPIC_PREFIX", "live");
+        cacheEnv.put("KAFKA_TOPIC_PREFIX", "live");
         cacheEnv.put("CACHE_CONSUMER_GROUP", "bench-cache-live");
         cacheEnv.put("CACHE_KEY_PREFIX", "live:");
-        cacheEnv.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         cacheEnv.put("METRICS_BIND", "127.0.0.1");
         cacheEnv.put("METRICS_PORT", "0");
 

@@ -112,10 +112,10 @@ final class CaptureBenchmark {
             throws Exception {
         Map<String, String> env = new HashMap<>(db.certificateEnv("cdc_user"));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        env.put("CAPTURE_TOPIC_PREFIX", prefix);
+        env.put("KAFKA_TOPIC_PREFIX", prefix);
         env.put("CAPTURE_SLOT_NAME", "slot_" + prefix);
         env.put("CAPTURE_SNAPSHOT_MODE", "no_data");
-        env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
         Path dir = infra.root().resolve("bench-" + prefix);

@@ -14,13 +14,13 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
 
 /** Configuration of cache-invalidator. It needs Kafka and Redis, not PostgreSQL. */
 public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfig metrics, String topicPrefix, String consumerGroup,
-                          KeyRules rules, String keyPrefix, Optional<String> publishChannel, short replicationFactor,
+                          KeyRules rules, String keyPrefix, Optional<String> publishChannel, Optional<Short> replicationFactor,
                           String deadLetterTopic) {
 
     static final int DEFAULT_METRICS_PORT = 9404;
 
     public static final Setting<String> CACHE_TOPIC_PREFIX = Setting.string("CACHE_TOPIC_PREFIX",
-            "topic prefix of the change topics (CAPTURE_TOPIC_PREFIX)").withDefault("blog");
+            "deprecated: KAFKA_TOPIC_PREFIX");
     public static final Setting<String> CACHE_CONSUMER_GROUP = Setting.string("CACHE_CONSUMER_GROUP",
             "Kafka consumer group; instances in one group share the partitions").withDefault("cache-invalidator");
     public static final Setting<Path> CACHE_RULES_FILE = Setting.readableFile("CACHE_RULES_FILE",
@@ -30,7 +30,7 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
     public static final Setting<String> CACHE_PUBLISH_CHANNEL = Setting.string("CACHE_PUBLISH_CHANNEL",
             "Redis channel on which invalidated keys are published for in-process near caches; unset: none");
     public static final Setting<Integer> CACHE_TOPIC_REPLICATION_FACTOR = Setting.integer("CACHE_TOPIC_REPLICATION_FACTOR",
-            "replication factor of the dead-letter topic").withDefault("3").between(1, 10);
+            "deprecated: KAFKA_REPLICATION_FACTOR").between(1, 10);
 
     public static final Setting<String> CACHE_DEAD_LETTER_TOPIC = Setting.string("CACHE_DEAD_LETTER_TOPIC",
             "topic of the records cache-invalidator cannot read (Kafka Connect's dead-letter headers)")
@@ -40,8 +40,8 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
         List<Setting<?>> all = new ArrayList<>(KafkaSettings.SETTINGS);
         all.addAll(RedisSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
-        all.addAll(List.of(CACHE_TOPIC_PREFIX, CACHE_CONSUMER_GROUP, CACHE_RULES_FILE, CACHE_KEY_PREFIX, CACHE_PUBLISH_CHANNEL,
-                CACHE_DEAD_LETTER_TOPIC, CACHE_TOPIC_REPLICATION_FACTOR));
+        all.addAll(List.of(CACHE_CONSUMER_GROUP, CACHE_RULES_FILE, CACHE_KEY_PREFIX, CACHE_PUBLISH_CHANNEL,
+                CACHE_DEAD_LETTER_TOPIC));
         return all;
     }
 
@@ -60,9 +60,9 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
                 s.problem(CACHE_RULES_FILE.name() + " " + e.getMessage());
             }
         }
-        Integer rf = s.required(CACHE_TOPIC_REPLICATION_FACTOR);
-        CacheConfig config = new CacheConfig(kafka, redis, metrics, s.required(CACHE_TOPIC_PREFIX), s.required(CACHE_CONSUMER_GROUP),
-                rules, s.optional(CACHE_KEY_PREFIX).orElse(""), s.optional(CACHE_PUBLISH_CHANNEL), (short) (rf == null ? 1 : rf),
+        CacheConfig config = new CacheConfig(kafka, redis, metrics, KafkaSettings.topicPrefix(s, CACHE_TOPIC_PREFIX),
+                s.required(CACHE_CONSUMER_GROUP), rules, s.optional(CACHE_KEY_PREFIX).orElse(""), s.optional(CACHE_PUBLISH_CHANNEL),
+                KafkaSettings.replicationFactor(s, CACHE_TOPIC_REPLICATION_FACTOR),
                 s.required(CACHE_DEAD_LETTER_TOPIC));
         s.validate("cache-invalidator");
         return config;

@@ -60,10 +60,10 @@ final class CacheFixture implements AutoCloseable {
         Map<String, String> env = new HashMap<>();
         env.put("KAFKA_BOOTSTRAP_SERVERS", capture.kafka.bootstrapServers());
         env.put("REDIS_URL", redisUrl);
-        env.put("CACHE_TOPIC_PREFIX", capture.prefix);
+        env.put("KAFKA_TOPIC_PREFIX", capture.prefix);
         env.put("CACHE_CONSUMER_GROUP", group);
         env.put("CACHE_KEY_PREFIX", keyPrefix);
-        env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
         for (int i = 0; i < overrides.length; i += 2) {

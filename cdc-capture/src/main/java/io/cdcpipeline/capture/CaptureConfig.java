@@ -20,14 +20,14 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
 public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                             String slotName, String publication, String tables, String excludedColumns,
                             String maskedColumns, Optional<Secret> maskSalt, SnapshotMode snapshotMode, int topicPartitions,
-                            short topicReplicationFactor, String offsetsTopic, Duration heartbeatInterval,
+                            Optional<Short> topicReplicationFactor, String offsetsTopic, Duration heartbeatInterval,
                             Duration offsetFlushInterval, boolean jsonWithSchemas, Duration leaderCheckInterval,
                             Duration restartDelay, Duration maxRestartDelay, int maxMessageBytes) {
 
     static final int DEFAULT_METRICS_PORT = 9401;
 
     public static final Setting<String> CAPTURE_TOPIC_PREFIX = Setting.string("CAPTURE_TOPIC_PREFIX",
-            "topic prefix: changes go to <prefix>.<schema>.<table>").withDefault("blog")
+            "deprecated: KAFKA_TOPIC_PREFIX")
             .requiring(s -> s.matches("[A-Za-z0-9_-]+"), "letters, digits, '_' or '-'");
     public static final Setting<String> CAPTURE_SLOT_NAME = Setting.string("CAPTURE_SLOT_NAME",
             "logical replication slot (created on first start)").withDefault("cdc_slot")
@@ -50,7 +50,7 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
     public static final Setting<Integer> CAPTURE_TOPIC_PARTITIONS = Setting.integer("CAPTURE_TOPIC_PARTITIONS",
             "partitions of each change topic created by capture").withDefault("3").between(1, 1000);
     public static final Setting<Integer> CAPTURE_TOPIC_REPLICATION_FACTOR = Setting.integer("CAPTURE_TOPIC_REPLICATION_FACTOR",
-            "replication factor of the topics capture creates").withDefault("3").between(1, 10);
+            "deprecated: KAFKA_REPLICATION_FACTOR").between(1, 10);
     public static final Setting<String> CAPTURE_OFFSETS_TOPIC = Setting.string("CAPTURE_OFFSETS_TOPIC",
             "compacted topic holding the capture position (default cdc-capture.<prefix>.offsets)");
     public static final Setting<Duration> CAPTURE_HEARTBEAT_INTERVAL = Setting.millis("CAPTURE_HEARTBEAT_INTERVAL",
@@ -77,9 +77,9 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
         List<Setting<?>> all = new ArrayList<>(ConnectionSettings.SETTINGS);
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
-        all.addAll(List.of(CAPTURE_TOPIC_PREFIX, CAPTURE_SLOT_NAME, CAPTURE_PUBLICATION, CAPTURE_TABLES, CAPTURE_EXCLUDED_COLUMNS,
+        all.addAll(List.of(CAPTURE_SLOT_NAME, CAPTURE_PUBLICATION, CAPTURE_TABLES, CAPTURE_EXCLUDED_COLUMNS,
                 CAPTURE_MASKED_COLUMNS, CAPTURE_MASK_SALT, CAPTURE_SNAPSHOT_MODE, CAPTURE_TOPIC_PARTITIONS,
-                CAPTURE_TOPIC_REPLICATION_FACTOR, CAPTURE_OFFSETS_TOPIC, CAPTURE_HEARTBEAT_INTERVAL, CAPTURE_OFFSET_FLUSH_INTERVAL,
+                CAPTURE_OFFSETS_TOPIC, CAPTURE_HEARTBEAT_INTERVAL, CAPTURE_OFFSET_FLUSH_INTERVAL,
                 CAPTURE_JSON_SCHEMAS, CAPTURE_LEADER_CHECK_INTERVAL, CAPTURE_RESTART_DELAY, CAPTURE_MAX_RESTART_DELAY,
                 CAPTURE_MAX_MESSAGE_BYTES));
         return all;
@@ -90,18 +90,17 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
         ConnectionSettings database = ConnectionSettings.read(s, "cdc-capture");
         KafkaSettings kafka = KafkaSettings.read(s);
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
-        String prefix = s.required(CAPTURE_TOPIC_PREFIX);
+        String prefix = KafkaSettings.topicPrefix(s, CAPTURE_TOPIC_PREFIX);
         String masked = s.optional(CAPTURE_MASKED_COLUMNS).orElse("");
         Optional<Secret> salt = s.optional(CAPTURE_MASK_SALT).map(Secret::new);
         if (!masked.isBlank() && salt.isEmpty()) {
             s.problem(CAPTURE_MASK_SALT.name() + " is missing: CAPTURE_MASKED_COLUMNS needs a salt for its hash");
         }
         Integer partitions = s.required(CAPTURE_TOPIC_PARTITIONS);
-        Integer replication = s.required(CAPTURE_TOPIC_REPLICATION_FACTOR);
         CaptureConfig config = new CaptureConfig(database, kafka, metrics, prefix, s.required(CAPTURE_SLOT_NAME),
                 s.required(CAPTURE_PUBLICATION), s.required(CAPTURE_TABLES), s.required(CAPTURE_EXCLUDED_COLUMNS), masked, salt,
                 s.required(CAPTURE_SNAPSHOT_MODE), partitions == null ? 1 : partitions,
-                replication == null ? 1 : replication.shortValue(),
+                KafkaSettings.replicationFactor(s, CAPTURE_TOPIC_REPLICATION_FACTOR),
                 s.optional(CAPTURE_OFFSETS_TOPIC).orElse("cdc-capture." + prefix + ".offsets"),
                 s.required(CAPTURE_HEARTBEAT_INTERVAL), s.required(CAPTURE_OFFSET_FLUSH_INTERVAL),
                 Boolean.TRUE.equals(s.required(CAPTURE_JSON_SCHEMAS)), s.required(CAPTURE_LEADER_CHECK_INTERVAL),

@@ -26,7 +26,8 @@ public final class DebeziumProperties {
         p.setProperty("bootstrap.servers", c.kafka().bootstrapServers());
         p.setProperty("offset.storage.topic", c.offsetsTopic());
         p.setProperty("offset.storage.partitions", "1");
-        p.setProperty("offset.storage.replication.factor", Short.toString(c.topicReplicationFactor()));
+        // -1: the broker's default.replication.factor
+        p.setProperty("offset.storage.replication.factor", c.topicReplicationFactor().map(String::valueOf).orElse("-1"));
         p.setProperty("offset.flush.interval.ms", Long.toString(c.offsetFlushInterval().toMillis()));
         p.setProperty("offset.flush.timeout.ms", "10000");
 

@@ -2,6 +2,7 @@ package io.cdcpipeline.capture;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,11 +26,11 @@ final class TopicCreator implements AutoCloseable {
 
     private final Admin admin;
     private final int partitions;
-    private final short replicationFactor;
+    private final Optional<Short> replicationFactor;
     private final Map<String, String> topicConfig;
     private final Set<String> known = ConcurrentHashMap.newKeySet();
 
-    TopicCreator(Map<String, Object> adminProperties, int partitions, short replicationFactor, int maxMessageBytes) {
+    TopicCreator(Map<String, Object> adminProperties, int partitions, Optional<Short> replicationFactor, int maxMessageBytes) {
         this.admin = Admin.create(adminProperties);
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -45,8 +46,9 @@ final class TopicCreator implements AutoCloseable {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             known.addAll(existing);
             if (!known.contains(topic)) {
-                TopicAdmin.ensure(admin, new NewTopic(topic, partitions, replicationFactor).configs(topicConfig));
-                LOG.info("created topic {} ({} partitions, replication factor {})", topic, partitions, replicationFactor);
+                TopicAdmin.ensure(admin, new NewTopic(topic, Optional.of(partitions), replicationFactor).configs(topicConfig));
+                LOG.info("created topic {} ({} partitions, replication factor {})", topic, partitions,
+                        replicationFactor.map(String::valueOf).orElse("of the broker"));
             }
             known.add(topic);
         } catch (ExecutionException e) {

@@ -74,10 +74,10 @@ public final class CaptureFixture {
         String prefix = "cap" + IDS.incrementAndGet() + UUID.randomUUID().toString().substring(0, 4);
         Map<String, String> env = new HashMap<>(db.certificateEnv("cdc_user"));
         env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        env.put("CAPTURE_TOPIC_PREFIX", prefix);
+        env.put("KAFKA_TOPIC_PREFIX", prefix);
         env.put("CAPTURE_SLOT_NAME", "slot_" + prefix.toLowerCase());
         env.put("CAPTURE_TOPIC_PARTITIONS", "3");
-        env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("CAPTURE_HEARTBEAT_INTERVAL", "500");
         env.put("CAPTURE_OFFSET_FLUSH_INTERVAL", "500");
         env.put("CAPTURE_LEADER_CHECK_INTERVAL", "200");

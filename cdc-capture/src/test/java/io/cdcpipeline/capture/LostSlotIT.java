@@ -45,8 +45,8 @@ class LostSlotIT {
             env.put("DB_SSL_KEY", cert.privateKey().toString());
             env.put("KAFKA_BOOTSTRAP_SERVERS", EmbeddedInfrastructure.shared().kafka().bootstrapServers());
             env.put("CAPTURE_SLOT_NAME", "lost_slot");
-            env.put("CAPTURE_TOPIC_PREFIX", "lostslot");
-            env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+            env.put("KAFKA_TOPIC_PREFIX", "lostslot");
+            env.put("KAFKA_REPLICATION_FACTOR", "1");
             CaptureRunner runner = new CaptureRunner(CaptureConfig.from(env), new SimpleMeterRegistry());
 
             assertThatThrownBy(runner::run)

@@ -34,13 +34,13 @@ public final class ConfigurationReference {
                 .group("Database (every service; `common`)", DatabaseConfig.settings())
                 .group("Metrics and health endpoint (every service)", MetricsConfig.settings(0))
                 .group("Schema tool (`schema`)", SchemaConfig.settings())
+                .group("Kafka (every service)", io.cdcpipeline.common.kafka.KafkaSettings.SETTINGS)
                 .group("cdc-capture (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=cdc_user with its client certificate)",
-                        CaptureConfig.settings().stream().filter(s -> s.name().startsWith("CAPTURE_")
-                                || s.name().startsWith("KAFKA_")).toList())
+                        CaptureConfig.settings().stream().filter(s -> s.name().startsWith("CAPTURE_")).toList())
                 .group("audit-sink (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=audit_user)",
                         AuditSinkConfig.settings().stream().filter(s -> s.name().startsWith("AUDIT_")).toList())
                 .group("audit-sink verify and retain (also DB_* as a role that may read the log, the tables' owner for retain;"
-                        + " KAFKA_BOOTSTRAP_SERVERS; AUDIT_TOPIC_PREFIX and the masking settings; AUDIT_CHECKPOINT_KEY_FILE for retain)",
+                        + " KAFKA_BOOTSTRAP_SERVERS; KAFKA_TOPIC_PREFIX and the masking settings; AUDIT_CHECKPOINT_KEY_FILE for retain)",
                         AuditSinkConfig.verifySettings().stream().filter(s -> !s.name().equals("AUDIT_CHECKPOINT_KEY_FILE")).toList())
                 .group("analytics-aggregator (also DB_*, KAFKA_BOOTSTRAP_SERVERS, METRICS_*; DB_USER=analytics_user)",
                         AnalyticsConfig.settings().stream().filter(s -> s.name().startsWith("ANALYTICS_")).toList())

@@ -139,12 +139,12 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");
         // One broker: topics cannot be replicated.
-        env.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
-        env.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
-        env.put("ANALYTICS_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
         env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
-        env.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
         // The checkpoint key pair of this run, generated under its data directory (never in the repository).
         env.putAll(LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints")));
         env.put("REDIS_URL", infrastructure.redis().url());

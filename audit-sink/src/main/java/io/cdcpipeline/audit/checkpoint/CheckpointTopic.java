@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -32,11 +33,11 @@ public final class CheckpointTopic implements AutoCloseable {
     private final String topic;
     private final KafkaProducer<String, String> producer;
 
-    public CheckpointTopic(KafkaSettings kafka, String topic, short replicationFactor) {
+    public CheckpointTopic(KafkaSettings kafka, String topic, Optional<Short> replicationFactor) {
         this.topic = topic;
         Map<String, Object> props = kafka.clientProperties("audit-sink-checkpoints");
         try (Admin admin = Admin.create(props)) {
-            TopicAdmin.ensure(admin, new NewTopic(topic, 1, replicationFactor).configs(Map.of("cleanup.policy", "compact")));
+            TopicAdmin.ensure(admin, new NewTopic(topic, Optional.of(1), replicationFactor).configs(Map.of("cleanup.policy", "compact")));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

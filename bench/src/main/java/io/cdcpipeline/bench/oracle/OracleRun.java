@@ -114,10 +114,10 @@ public final class OracleRun {
         this.prefix = prefix;
         this.captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
         captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        captureEnv.put("CAPTURE_TOPIC_PREFIX", prefix);
+        captureEnv.put("KAFKA_TOPIC_PREFIX", prefix);
         captureEnv.put("CAPTURE_SLOT_NAME", "slot_" + prefix);
         captureEnv.put("CAPTURE_TOPIC_PARTITIONS", "3");
-        captureEnv.put("CAPTURE_TOPIC_REPLICATION_FACTOR", "1");
+        captureEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         captureEnv.put("CAPTURE_OFFSETS_TOPIC", prefix + "-offsets");
         captureEnv.put("CAPTURE_HEARTBEAT_INTERVAL", "500");
         captureEnv.put("CAPTURE_OFFSET_FLUSH_INTERVAL", "1000");
@@ -127,9 +127,9 @@ public final class OracleRun {
         captureEnv.put("METRICS_BIND", "127.0.0.1");
         this.sinkEnv = new HashMap<>(db.passwordEnv("audit_user", BenchDatabase.PASSWORD));
         sinkEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        sinkEnv.put("AUDIT_TOPIC_PREFIX", prefix);
+        sinkEnv.put("KAFKA_TOPIC_PREFIX", prefix);
         sinkEnv.put("AUDIT_CONSUMER_GROUP", prefix + "-audit");
-        sinkEnv.put("AUDIT_TOPIC_REPLICATION_FACTOR", "1");
+        sinkEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         sinkEnv.put("AUDIT_BATCH_RECORDS", Integer.toString(BATCH_RECORDS));
         sinkEnv.put("AUDIT_PARALLEL_WRITERS", "2");
         sinkEnv.put("AUDIT_CHECKPOINT_INTERVAL", "1000");
@@ -139,22 +139,22 @@ public final class OracleRun {
         sinkEnv.put("METRICS_BIND", "127.0.0.1");
         this.analyticsEnv = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
         analyticsEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        analyticsEnv.put("ANALYTICS_TOPIC_PREFIX", prefix);
+        analyticsEnv.put("KAFKA_TOPIC_PREFIX", prefix);
         analyticsEnv.put("ANALYTICS_APPLICATION_ID", prefix + "-analytics");
         analyticsEnv.put("ANALYTICS_STATE_DIR", workDir.resolve("analytics-state").toString());
         analyticsEnv.put("ANALYTICS_REFRESH_INTERVAL", "1000");
         analyticsEnv.put("ANALYTICS_COMMIT_INTERVAL", "200");
-        analyticsEnv.put("ANALYTICS_REPLICATION_FACTOR", "1");
+        analyticsEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         analyticsEnv.put("DB_MIN_CONNECTIONS", "1");
         analyticsEnv.put("DB_MAX_CONNECTIONS", "4");
         analyticsEnv.put("METRICS_BIND", "127.0.0.1");
         this.cacheEnv = new HashMap<>();
         cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         cacheEnv.put("REDIS_URL", infra.redis().url());
-        cacheEnv.put("CACHE_TOPIC_PREFIX", prefix);
+        cacheEnv.put("KAFKA_TOPIC_PREFIX", prefix);
         cacheEnv.put("CACHE_CONSUMER_GROUP", prefix + "-cache");
         cacheEnv.put("CACHE_KEY_PREFIX", prefix + ":");
-        cacheEnv.put("CACHE_TOPIC_REPLICATION_FACTOR", "1");
+        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         cacheEnv.put("METRICS_BIND", "127.0.0.1");
     }
 
@@ -229,7 +229,7 @@ public final class OracleRun {
         Files.deleteIfExists(verifyLog);
         Map<String, String> verifyEnv = new HashMap<>(db.superuserEnv());
         verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        verifyEnv.put("AUDIT_TOPIC_PREFIX", sinkEnv.get("AUDIT_TOPIC_PREFIX"));
+        verifyEnv.put("KAFKA_TOPIC_PREFIX", sinkEnv.get("KAFKA_TOPIC_PREFIX"));
         verifyEnv.putAll(LocalCheckpoints.env(workDir.resolve("audit-checkpoints")));
         Process verify = ChildJvm.start("verify", workDir, AuditSinkService.class.getName(), List.of("verify"), verifyEnv,
                 List.of("-Xmx512m"));

@@ -3,6 +3,7 @@ package io.cdcpipeline.common.kafka;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,12 +38,13 @@ public final class DeadLetterQueue implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final Counter sent;
 
-    public DeadLetterQueue(KafkaSettings kafka, String service, String topic, short replicationFactor, MeterRegistry registry) {
+    public DeadLetterQueue(KafkaSettings kafka, String service, String topic, Optional<Short> replicationFactor,
+                           MeterRegistry registry) {
         this.topic = topic;
         this.service = service;
         Map<String, Object> props = kafka.clientProperties(service + "-dlq");
         try (Admin admin = Admin.create(props)) {
-            TopicAdmin.ensure(admin, new NewTopic(topic, 1, replicationFactor));
+            TopicAdmin.ensure(admin, new NewTopic(topic, Optional.of(1), replicationFactor));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
