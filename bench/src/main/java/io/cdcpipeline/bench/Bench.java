@@ -17,9 +17,10 @@ public final class Bench {
             case "audit" -> AuditBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "analytics" -> AnalyticsBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "cache" -> CacheBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            case "parse" -> ParseBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "oracle" -> io.cdcpipeline.bench.oracle.OracleBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             default -> {
-                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit | analytics | cache"
+                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit | analytics | cache | parse"
                         + " | oracle [--minutes N] [--seed S]");
                 System.exit(2);
             }
