@@ -44,6 +44,10 @@ final class AuditRetention {
 
     private static final List<String> LOGS = List.of("audit.change_log", "audit.tx_context");
 
+    /** A row that stays: where it is in its chain and its links. */
+    private record Survivor(long offset, byte[] prevHash, byte[] rowHash) {
+    }
+
     /** A month partition of an audit table. */
     record Partition(String log, String name, YearMonth month) {
     }
@@ -104,8 +108,7 @@ final class AuditRetention {
         Instant earlierCutoff = earlier == null ? null : earlier.committedAt();
         long lastDroppedOffset = -1;
         byte[] lastDroppedHash = null;
-        List<long[]> survivorsOffsets = new ArrayList<>();
-        List<byte[][]> survivors = new ArrayList<>();
+        List<Survivor> survivors = new ArrayList<>();
         String order = chain.actors() ? "chain_offset, tx_id, committed_at" : "chain_offset, id";
         try (PreparedStatement s = c.prepareStatement("SELECT chain_offset, committed_at, prev_hash, row_hash FROM " + chain.log()
                 + " WHERE chain_topic = ? AND chain_partition = ? ORDER BY " + order)) {
@@ -125,8 +128,7 @@ final class AuditRetention {
                             lastDroppedHash = rs.getBytes(4);
                         }
                     } else {
-                        survivorsOffsets.add(new long[] {offset});
-                        survivors.add(new byte[][] {rs.getBytes(3), rs.getBytes(4)});
+                        survivors.add(new Survivor(offset, rs.getBytes(3), rs.getBytes(4)));
                     }
                 }
             }
@@ -134,12 +136,11 @@ final class AuditRetention {
         // Bridges: where a remaining row's prev_hash is not the hash before it in the walk verify will do.
         List<Checkpoint.Bridge> bridges = new ArrayList<>();
         byte[] expected = lastDroppedHash;
-        for (int i = 0; i < survivors.size(); i++) {
-            byte[] prev = survivors.get(i)[0];
-            if (!Arrays.equals(prev, expected)) {
-                bridges.add(new Checkpoint.Bridge(survivorsOffsets.get(i)[0], ChainHash.hex(prev)));
+        for (Survivor row : survivors) {
+            if (!Arrays.equals(row.prevHash(), expected)) {
+                bridges.add(new Checkpoint.Bridge(row.offset(), ChainHash.hex(row.prevHash())));
             }
-            expected = survivors.get(i)[1];
+            expected = row.rowHash();
         }
         return Checkpoint.retention(chain.log(), chain.topic(), chain.partition(), lastDroppedOffset, ChainHash.hex(lastDroppedHash),
                 droppedRows, cutoff, bridges);
@@ -215,14 +216,16 @@ final class AuditRetention {
                     out.println("no audit month before " + cutoffMonth + ": nothing to drop");
                     return 0;
                 }
-                ChainVerifier.Report report = target.verify(Optional.empty(), Optional.empty());
+                // Read once: what verify holds the log against is what the retention checkpoints continue.
+                CheckpointEvidence evidence = target.evidence();
+                ChainVerifier.Report report = target.verify(Optional.empty(), Optional.empty(), evidence);
                 if (!report.ok()) {
                     report.problems().forEach(p -> out.println("BROKEN " + p));
                     out.println("the log does not verify: nothing dropped (dropping would destroy the evidence)");
                     return 1;
                 }
-                List<Checkpoint> checkpoints = checkpoints(c, expired, cutoff, target.evidence()).stream()
-                        .map(cp -> cp.signed(readKey(keyFile))).toList();
+                PrivateKey key = CheckpointKeys.readPrivate(keyFile);
+                List<Checkpoint> checkpoints = checkpoints(c, expired, cutoff, evidence).stream().map(cp -> cp.signed(key)).toList();
                 for (Partition p : expired) {
                     out.println((dryRun ? "would drop " : "dropping ") + p.name() + " (" + p.month() + ")");
                 }
@@ -238,14 +241,6 @@ final class AuditRetention {
                 drop(c, expired, months);
                 out.println("dropped " + expired.size() + " partitions; " + checkpoints.size() + " retention checkpoints signed");
                 return 0;
-            }
-        }
-
-        private static PrivateKey readKey(Path file) {
-            try {
-                return CheckpointKeys.readPrivate(file);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
             }
         }
     }

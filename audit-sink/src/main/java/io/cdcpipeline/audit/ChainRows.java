@@ -26,8 +26,8 @@ final class ChainRows {
         }
     }
 
-    /** A row read back, with how verify names it. */
-    record Stored(ChainedRow row, String name) {
+    /** A row read back, its {@code id} (null for an actor: {@code audit.tx_context} has none), and how verify names it. */
+    record Stored(ChainedRow row, Long id, String name) {
     }
 
     private static final String CHANGES = "SELECT id, source_table, op, primary_key::text, before::text, after::text, changed_columns,"
@@ -67,14 +67,14 @@ final class ChainRows {
                 json(rs.getString(6)), array(rs.getArray(7)), nullableLong(rs, 8), rs.getLong(9), rs.getTimestamp(10).toInstant(),
                 rs.getTimestamp(11).toInstant(), rs.getString(12), rs.getInt(13), rs.getLong(14), rs.getInt(15), rs.getBytes(16),
                 rs.getBytes(17));
-        return new Stored(row, "row id " + rs.getLong(1));
+        return new Stored(row, rs.getLong(1), "row id " + rs.getLong(1));
     }
 
     private static Stored actor(ResultSet rs) throws SQLException {
         TxContext row = new TxContext(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getInt(10), rs.getLong(11),
                 rs.getInt(12), rs.getBytes(13), rs.getBytes(14));
-        return new Stored(row, "actor of tx " + row.txId() + " committed " + row.committedAt());
+        return new Stored(row, null, "actor of tx " + row.txId() + " committed " + row.committedAt());
     }
 
     /** jsonb as PostgreSQL prints it, in canonical form (what the hash covered). */

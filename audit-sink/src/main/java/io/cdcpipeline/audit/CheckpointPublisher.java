@@ -86,7 +86,7 @@ final class CheckpointPublisher implements AutoCloseable {
             List<Checkpoint> checkpoints = new ArrayList<>();
             List<ChainHead> covered = new ArrayList<>();
             for (ChainHead head : heads) {
-                Previous prev = previous.get(head.key());
+                Previous prev = previous.get(head.topic() + "/" + head.partition());
                 covered.add(head);
                 if (prev != null && prev.offset() >= head.offset()) {
                     continue; // another instance signed this far already
@@ -107,16 +107,14 @@ final class CheckpointPublisher implements AutoCloseable {
         }
     }
 
-    /** The last published checkpoint of each chain, which the next one names. */
+    /** The last published checkpoint of each chain ("topic/partition"), which the next one names. */
     private Map<String, Previous> previous() throws Exception {
         return pool.withConnection(c -> {
             Map<String, Previous> found = new HashMap<>();
             try (PreparedStatement s = c.prepareStatement("SELECT chain_topic, chain_partition, checkpoint_offset, checkpoint_hash"
                     + " FROM audit.chains WHERE checkpoint_offset IS NOT NULL"); ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    Previous prev = new Previous(rs.getLong(3), ChainHash.hex(rs.getBytes(4)));
-                    found.put("audit.change_log/" + rs.getString(1) + "/" + rs.getInt(2), prev);
-                    found.put("audit.tx_context/" + rs.getString(1) + "/" + rs.getInt(2), prev);
+                    found.put(rs.getString(1) + "/" + rs.getInt(2), new Previous(rs.getLong(3), ChainHash.hex(rs.getBytes(4))));
                 }
             }
             return found;

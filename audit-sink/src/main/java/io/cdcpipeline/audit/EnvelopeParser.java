@@ -55,9 +55,6 @@ final class EnvelopeParser {
     }
 
     static final class PoisonRecordException extends RuntimeException {
-        PoisonRecordException(String message) {
-            super(message);
-        }
 
         PoisonRecordException(String message, Throwable cause) {
             super(message, cause);

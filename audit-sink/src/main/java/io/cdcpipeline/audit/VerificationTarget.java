@@ -54,7 +54,11 @@ record VerificationTarget(ConnectionSettings database, Optional<KafkaSettings> k
     }
 
     ChainVerifier.Report verify(Optional<Instant> from, Optional<String> table) throws SQLException, IOException {
-        CheckpointEvidence evidence = evidence();
+        return verify(from, table, evidence());
+    }
+
+    /** Against checkpoints the caller has read already. */
+    ChainVerifier.Report verify(Optional<Instant> from, Optional<String> table, CheckpointEvidence evidence) throws SQLException {
         TamperLocator locator = kafka.map(k -> new TamperLocator(k, parser)).orElse(null);
         try (Connection c = DriverManager.getConnection(database.jdbcUrl(), database.driverProperties())) {
             return ChainVerifier.verify(c, from, table, evidence, locator);

@@ -154,6 +154,23 @@ final class AuditFixture implements AutoCloseable {
         return new Verification(code, out.toString());
     }
 
+    /**
+     * Runs {@code verify --every} as a service until its first run ends with {@code outcome}
+     * (ok or broken), and returns what it exported for the alert.
+     */
+    io.cdcpipeline.testkit.PrometheusText scheduledVerification(String outcome) throws Exception {
+        Map<String, String> env = new HashMap<>(verifyEnv());
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        try (ServiceThread verifier = new ServiceThread("audit-verify", ScheduledVerification.create(env, java.util.Optional.empty(),
+                java.util.Optional.empty(), Duration.ofHours(1)))) {
+            int port = verifier.metrics().port();
+            await("a scheduled verification ending " + outcome).atMost(Duration.ofSeconds(60)).until(() ->
+                    io.cdcpipeline.testkit.PrometheusText.scrape(port).value("audit_verify_runs_total", "outcome", outcome).orElse(0.0) >= 1);
+            return io.cdcpipeline.testkit.PrometheusText.scrape(port);
+        }
+    }
+
     /** Waits until every chain's head is covered by a published checkpoint. */
     void awaitCheckpointed(Duration timeout) {
         await("every chain checkpointed at its head").atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> count(

@@ -52,7 +52,7 @@ final class CarefulForger {
                     byte[] hash = ChainHash.of(prev[0], row.canonical());
                     u.setBytes(1, prev[0]);
                     u.setBytes(2, hash);
-                    u.setLong(3, chain.actors() ? ((TxContext) row).txId() : Long.parseLong(stored.name().substring("row id ".length())));
+                    u.setLong(3, chain.actors() ? ((TxContext) row).txId() : stored.id());
                     u.setTimestamp(4, Timestamp.from(row.committedAt()));
                     u.executeUpdate();
                     prev[0] = hash;

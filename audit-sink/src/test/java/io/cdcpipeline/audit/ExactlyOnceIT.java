@@ -49,13 +49,7 @@ class ExactlyOnceIT {
     void shouldStayExactWhenTheSinkIsKilledMidBatch(@TempDir Path dir) throws Exception {
         try (AuditFixture f = AuditFixture.start("audit-crash")) {
             AtomicInteger done = new AtomicInteger();
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    MixedWorkload.run(f.capture.db, 11, 2_000_000, done);
-                } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> writer = MixedWorkload.runAsync(f.capture.db, 11, 2_000_000, done);
             ServiceProcess sink = ServiceProcess.start("sink-0", AuditSinkService.class.getName(), f.sinkEnv(), dir);
             for (int kill = 1; kill <= 3; kill++) {
                 long target = kill * 2000L;
@@ -78,13 +72,7 @@ class ExactlyOnceIT {
         try (AuditFixture f = AuditFixture.start("audit-rebalance")) {
             ServiceThread first = f.startSink();
             AtomicInteger done = new AtomicInteger();
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    MixedWorkload.run(f.capture.db, 12, 3_000_000, done);
-                } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> writer = MixedWorkload.runAsync(f.capture.db, 12, 3_000_000, done);
             await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= 2000);
             f.startSink();
             await().atMost(Duration.ofSeconds(120)).until(() -> f.auditRows() >= 5000);
@@ -143,13 +131,7 @@ class ExactlyOnceIT {
             ServiceProcess capture = ServiceProcess.start("capture-0", CaptureService.class.getName(), f.capture.env, dir);
             await().atMost(Duration.ofSeconds(60)).until(capture::ready);
             AtomicInteger done = new AtomicInteger();
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    MixedWorkload.run(f.capture.db, 14, 6_000_000, done);
-                } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> writer = MixedWorkload.runAsync(f.capture.db, 14, 6_000_000, done);
             try {
                 // Killed while it publishes: it resumes from its last confirmed position and
                 // publishes again what it had sent since, each change with a new Kafka offset.

@@ -18,6 +18,17 @@ final class MixedWorkload {
     private MixedWorkload() {
     }
 
+    /** {@link #run} on another thread, while the test injects faults. */
+    static java.util.concurrent.CompletableFuture<Void> runAsync(TestDatabase db, int org, int firstId, AtomicInteger done) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                run(db, org, firstId, done);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     static void run(TestDatabase db, int org, int firstId, AtomicInteger done) throws SQLException {
         try (Connection c = db.superuserConnection()) {
             c.setAutoCommit(false);

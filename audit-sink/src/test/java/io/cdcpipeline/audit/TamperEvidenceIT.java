@@ -53,13 +53,7 @@ class TamperEvidenceIT {
             ChainRows.Ref actors = new ChainRows.Ref("audit.tx_context", f.capture.prefix + ".message", (int) f.count(
                     "SELECT chain_partition FROM audit.tx_context WHERE chain_topic = '" + f.capture.prefix + ".message'"
                             + " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"));
-            CompletableFuture<Void> more = CompletableFuture.runAsync(() -> {
-                try {
-                    MixedWorkload.run(f.capture.db, 21, 5_500_000, new AtomicInteger());
-                } catch (java.sql.SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<Void> more = MixedWorkload.runAsync(f.capture.db, 21, 5_500_000, new AtomicInteger());
             long[] modified;
             long[] deleted;
             long[] beside;
@@ -163,16 +157,8 @@ class TamperEvidenceIT {
             assertThat(f.verify().output()).contains("is in no checkpoint file: a file was removed or not shipped");
 
             // Scheduled: the same verification, run by the service, exported for the alert.
-            Map<String, String> serviceEnv = new HashMap<>(f.verifyEnv());
-            serviceEnv.put("METRICS_BIND", "127.0.0.1");
-            serviceEnv.put("METRICS_PORT", "0");
-            try (ServiceThread verifier = new ServiceThread("audit-verify",
-                    ScheduledVerification.create(serviceEnv, Optional.empty(), Optional.empty(), Duration.ofHours(1)))) {
-                int port = verifier.metrics().port();
-                await().atMost(Duration.ofSeconds(60)).until(() -> PrometheusText.scrape(port)
-                        .value("audit_verify_runs_total", "outcome", "broken").orElse(0.0) >= 1);
-                assertThat(PrometheusText.scrape(port).value("audit_verify_broken_chains").orElseThrow()).isGreaterThanOrEqualTo(3.0);
-            }
+            PrometheusText scheduled = f.scheduledVerification("broken");
+            assertThat(scheduled.value("audit_verify_broken_chains").orElseThrow()).isGreaterThanOrEqualTo(3.0);
         }
     }
 }

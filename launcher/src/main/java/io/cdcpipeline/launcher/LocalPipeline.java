@@ -130,6 +130,11 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
+    /** The checkpoint key pair of this run and its files, under its data directory (never in the repository). */
+    private Map<String, String> checkpointEnv() {
+        return LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints"));
+    }
+
     /** The environment a service would get in a deployment: this database, as {@code role}. */
     Map<String, String> serviceEnv(Role role) {
         Map<String, String> env = new HashMap<>(role == Role.CDC_USER
@@ -145,8 +150,6 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
         env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
         env.put("KAFKA_REPLICATION_FACTOR", "1");
-        // The checkpoint key pair of this run, generated under its data directory (never in the repository).
-        env.putAll(LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints")));
         env.put("REDIS_URL", infrastructure.redis().url());
         return env;
     }
@@ -156,7 +159,9 @@ public final class LocalPipeline implements AutoCloseable {
         ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(serviceEnv(Role.CDC_USER)));
         services.add(capture);
         awaitReady("cdc-capture", capture::ready);
-        ServiceThread audit = new ServiceThread("audit-sink", AuditSinkService.create(serviceEnv(Role.AUDIT_USER)));
+        Map<String, String> auditEnv = serviceEnv(Role.AUDIT_USER);
+        auditEnv.putAll(checkpointEnv());
+        ServiceThread audit = new ServiceThread("audit-sink", AuditSinkService.create(auditEnv));
         services.add(audit);
         ServiceThread analytics = new ServiceThread("analytics-aggregator",
                 AnalyticsService.create(serviceEnv(Role.ANALYTICS_USER)));
@@ -179,7 +184,7 @@ public final class LocalPipeline implements AutoCloseable {
         services.add(maintain);
         // The audit log's chains verified on a schedule, as a role that may read the log (audit_user may not).
         Map<String, String> verifyEnv = new HashMap<>(database.superuserEnv());
-        verifyEnv.putAll(LocalCheckpoints.env(infrastructure.root().resolve("audit-checkpoints")));
+        verifyEnv.putAll(checkpointEnv());
         verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
         verifyEnv.put("METRICS_BIND", "127.0.0.1");
         verifyEnv.put("METRICS_PORT", "0");

@@ -30,7 +30,10 @@ import java.util.regex.Pattern;
 public final class CheckpointKeys {
 
     public static final String ALGORITHM = "Ed25519";
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([^-]+)-----END \\1-----");
+    private static final String DASHES = "-----";
+    private static final Pattern PEM = Pattern.compile(DASHES + "BEGIN ([A-Z ]+)" + DASHES + "([^-]+)" + DASHES + "END \\1" + DASHES);
+    private static final String PRIVATE = "PRIVATE KEY";
+    private static final String PUBLIC = "PUBLIC KEY";
 
     private CheckpointKeys() {
     }
@@ -45,9 +48,9 @@ public final class CheckpointKeys {
 
     /** The private key of a PEM file ("PRIVATE KEY", PKCS#8). */
     public static PrivateKey readPrivate(Path file) throws IOException {
-        List<byte[]> blocks = blocks(file, "PRIVATE KEY");
+        List<byte[]> blocks = blocks(file, PRIVATE);
         if (blocks.size() != 1) {
-            throw new IOException(file + " must hold one '-----BEGIN PRIVATE KEY-----' block (an Ed25519 key in PKCS#8, as"
+            throw new IOException(file + " must hold one PEM block of type " + PRIVATE + " (an Ed25519 key in PKCS#8, as"
                     + " 'openssl genpkey -algorithm ed25519' writes), found " + blocks.size());
         }
         try {
@@ -60,7 +63,7 @@ public final class CheckpointKeys {
     /** Every public key of a PEM file ("PUBLIC KEY" blocks, X.509 SubjectPublicKeyInfo). */
     public static List<PublicKey> readPublic(Path file) throws IOException {
         List<PublicKey> keys = new ArrayList<>();
-        for (byte[] block : blocks(file, "PUBLIC KEY")) {
+        for (byte[] block : blocks(file, PUBLIC)) {
             try {
                 keys.add(KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(block)));
             } catch (GeneralSecurityException e) {
@@ -68,7 +71,7 @@ public final class CheckpointKeys {
             }
         }
         if (keys.isEmpty()) {
-            throw new IOException(file + " holds no '-----BEGIN PUBLIC KEY-----' block (openssl pkey -in key.pem -pubout)");
+            throw new IOException(file + " holds no PEM block of type " + PUBLIC + " (openssl pkey -in key.pem -pubout)");
         }
         return keys;
     }
@@ -78,16 +81,16 @@ public final class CheckpointKeys {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(Set.of(PosixFilePermission.OWNER_READ,
                 PosixFilePermission.OWNER_WRITE)));
-        Files.writeString(file, pem("PRIVATE KEY", key.getEncoded()), StandardCharsets.US_ASCII);
+        Files.writeString(file, pem(PRIVATE, key.getEncoded()), StandardCharsets.US_ASCII);
     }
 
     public static void writePublic(Path file, PublicKey key) throws IOException {
-        Files.writeString(file, pem("PUBLIC KEY", key.getEncoded()), StandardCharsets.US_ASCII);
+        Files.writeString(file, pem(PUBLIC, key.getEncoded()), StandardCharsets.US_ASCII);
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return DASHES + "BEGIN " + type + DASHES + "\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n" + DASHES + "END " + type + DASHES + "\n";
     }
 
     private static List<byte[]> blocks(Path file, String type) throws IOException {

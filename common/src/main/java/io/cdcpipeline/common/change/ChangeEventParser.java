@@ -28,8 +28,6 @@ public final class ChangeEventParser {
         String op;
         SortedMap<String, String> before;
         SortedMap<String, String> after;
-        boolean beforeSeen;
-        boolean afterSeen;
         String schema;
         String table;
         Long lsn;
@@ -116,14 +114,8 @@ public final class ChangeEventParser {
             JsonToken token = p.nextToken();
             switch (field) {
                 case "op" -> e.op = scalar(p);
-                case "before" -> {
-                    e.before = image(p, "before");
-                    e.beforeSeen = true;
-                }
-                case "after" -> {
-                    e.after = image(p, "after");
-                    e.afterSeen = true;
-                }
+                case "before" -> e.before = image(p, "before");
+                case "after" -> e.after = image(p, "after");
                 case "ts_ms" -> e.tsMs = number(p);
                 case "source" -> {
                     if (token == JsonToken.START_OBJECT) {

@@ -1,6 +1,5 @@
 package io.cdcpipeline.common.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
