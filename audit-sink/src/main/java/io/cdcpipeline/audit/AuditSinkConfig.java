@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 
@@ -99,6 +101,14 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return all;
     }
 
+    /** What {@code replay-dead-letters} needs: KAFKA_* and the dead-letter topic. */
+    public static DeadLetterReplay.Target replayTarget(Map<String, String> env) {
+        Settings s = new Settings(env);
+        DeadLetterReplay.Target settings = new DeadLetterReplay.Target(KafkaSettings.read(s), s.required(AUDIT_DEAD_LETTER_TOPIC));
+        s.validate("audit-sink replay-dead-letters");
+        return settings;
+    }
+
     public static AuditSinkConfig from(Map<String, String> env) {
         Settings s = new Settings(env);
         DatabaseConfig database = DatabaseConfig.read(s, "audit-sink");
@@ -129,10 +139,11 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return topicPrefix + ".message";
     }
 
-    /** Change topics of the audited schemas, and the message topic. */
+    /** Change topics of the audited schemas, the message topic, and the replayed dead letters. */
     public Pattern topics() {
         String schemaAlternatives = String.join("|", schemas.stream().map(Pattern::quote).toList());
-        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)");
+        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)|"
+                + Pattern.quote(DeadLetterQueue.replayTopic(deadLetterTopic)));
     }
 
     private static Map<String, Set<String>> maskedColumns(Settings s) {

@@ -24,6 +24,7 @@ import io.cdcpipeline.common.db.Database;
 import io.cdcpipeline.common.db.Priority;
 import io.cdcpipeline.common.kafka.ConsumerLoop;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.DaemonThreads;
 import io.cdcpipeline.common.service.Periodic;
@@ -51,6 +52,10 @@ public final class AuditSinkService {
             PrintWriter out = new PrintWriter(System.out, true);
             System.exit(run(new AuditRetention.Command(System.getenv(), out), "retain",
                     java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
+            System.exit(DeadLetterReplay.command("audit-sink", AuditSinkConfig::replayTarget, System.getenv(),
+                    new PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         ServiceRunner.run("audit-sink", AuditSinkService::create);
     }

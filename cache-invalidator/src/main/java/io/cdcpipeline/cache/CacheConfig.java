@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
 
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 
@@ -45,6 +47,14 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
         return all;
     }
 
+    /** What {@code replay-dead-letters} needs: KAFKA_* and the dead-letter topic. */
+    public static DeadLetterReplay.Target replayTarget(Map<String, String> env) {
+        Settings s = new Settings(env);
+        DeadLetterReplay.Target target = new DeadLetterReplay.Target(KafkaSettings.read(s), s.required(CACHE_DEAD_LETTER_TOPIC));
+        s.validate("cache-invalidator replay-dead-letters");
+        return target;
+    }
+
     public static CacheConfig from(Map<String, String> env) {
         Settings s = new Settings(env);
         KafkaSettings kafka = KafkaSettings.read(s);
@@ -68,9 +78,9 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
         return config;
     }
 
-    /** The change topics of the tables that have rules. */
+    /** The change topics of the tables that have rules, and the replayed dead letters. */
     public Pattern topics() {
-        return topics(topicPrefix, rules);
+        return Pattern.compile(topics(topicPrefix, rules).pattern() + "|" + Pattern.quote(DeadLetterQueue.replayTopic(deadLetterTopic)));
     }
 
     static Pattern topics(String topicPrefix, KeyRules rules) {

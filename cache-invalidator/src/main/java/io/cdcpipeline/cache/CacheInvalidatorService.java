@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.cdcpipeline.common.kafka.ConsumerLoop;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.common.service.ServiceRunner;
@@ -17,6 +18,10 @@ public final class CacheInvalidatorService {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
+            System.exit(DeadLetterReplay.command("cache-invalidator", CacheConfig::replayTarget, System.getenv(),
+                    new java.io.PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         ServiceRunner.run("cache-invalidator", CacheInvalidatorService::create);
     }
 

@@ -44,6 +44,7 @@ public final class DeadLetterQueue implements AutoCloseable {
         Map<String, Object> props = kafka.clientProperties(service + "-dlq");
         try (Admin admin = Admin.create(props)) {
             TopicAdmin.ensure(admin, new NewTopic(topic, Optional.of(1), replicationFactor));
+            TopicAdmin.ensure(admin, new NewTopic(replayTopic(topic), Optional.of(1), replicationFactor));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -61,11 +62,19 @@ public final class DeadLetterQueue implements AutoCloseable {
         return topic;
     }
 
+    /**
+     * Where {@code replay-dead-letters} puts the records of dead-letter topic {@code deadLetterTopic}
+     * back: a topic the service reads besides the change topics, so a replayed record goes through
+     * exactly the service's own path (and reaches no other consumer of the change topics).
+     */
+    public static String replayTopic(String deadLetterTopic) {
+        return deadLetterTopic + ".replay";
+    }
+
     /** Sends {@code record}, which could not be read, with {@code error}; waits for Kafka's acknowledgement. */
     public void send(ConsumerRecord<String, String> record, Throwable error) throws InterruptedException {
         String message = error.getClass().getSimpleName() + ": " + error.getMessage();
-        Headers headers = DeadLetterHeaders.of(record.topic(), record.partition(), record.offset(), service,
-                DeadLetterHeaders.STAGE_READ, service, error);
+        Headers headers = DeadLetterHeaders.of(record, service, DeadLetterHeaders.STAGE_READ, service, error);
         try {
             producer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers)).get();
         } catch (ExecutionException e) {
