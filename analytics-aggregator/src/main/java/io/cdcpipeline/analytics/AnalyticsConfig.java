@@ -10,6 +10,7 @@ import java.util.Optional;
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.DatabaseConfig;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 import io.cdcpipeline.common.metrics.MetricsConfig;
 
@@ -57,6 +58,14 @@ public record AnalyticsConfig(DatabaseConfig database, KafkaSettings kafka, Metr
                 ANALYTICS_REFRESH_TIMEOUT, ANALYTICS_COMMIT_INTERVAL, ANALYTICS_PARTITIONS,
                 ANALYTICS_DEAD_LETTER_TOPIC));
         return all;
+    }
+
+    /** What {@code replay-dead-letters} needs: KAFKA_* and the dead-letter topic. */
+    public static DeadLetterReplay.Target replayTarget(Map<String, String> env) {
+        Settings s = new Settings(env);
+        DeadLetterReplay.Target target = new DeadLetterReplay.Target(KafkaSettings.read(s), s.required(ANALYTICS_DEAD_LETTER_TOPIC));
+        s.validate("analytics-aggregator replay-dead-letters");
+        return target;
     }
 
     public static AnalyticsConfig from(Map<String, String> env) {

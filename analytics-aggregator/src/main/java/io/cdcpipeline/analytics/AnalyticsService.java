@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 import io.cdcpipeline.common.db.Database;
 import io.cdcpipeline.common.db.Priority;
 import io.cdcpipeline.common.kafka.ConsumerLoop;
+import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.kafka.TopicAdmin;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
@@ -43,6 +45,10 @@ public final class AnalyticsService {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
+            System.exit(DeadLetterReplay.command("analytics-aggregator", AnalyticsConfig::replayTarget, System.getenv(),
+                    new java.io.PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         ServiceRunner.run("analytics-aggregator", AnalyticsService::create);
     }
 
@@ -66,11 +72,15 @@ public final class AnalyticsService {
         AnalyticsConfig config = AnalyticsConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "analytics-aggregator");
         Database db = Database.open(config.database(), metrics.registry(), EnumSet.of(Priority.STANDARD, Priority.BULK));
-        createTopics(config);
+        Map<String, Integer> partitions = createTopics(config);
 
         Counter events = Counter.builder("analytics.events.aggregated").description("change events read by the topology")
                 .register(metrics.registry());
-        KafkaStreams streams = new KafkaStreams(DailyStatsTopology.build(config.topicPrefix(), config.statsTopic(), events),
+        Counter stale = Counter.builder("analytics.changes.stale")
+                .description("changes left out: older than the version of their row already applied (replayed dead letters)")
+                .register(metrics.registry());
+        KafkaStreams streams = new KafkaStreams(DailyStatsTopology.build(new DailyStatsTopology.Inputs(config.topicPrefix(),
+                config.statsTopic(), DeadLetterQueue.replayTopic(config.deadLetterTopic()), partitions::get, events, stale)),
                 streamsProperties(config));
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
@@ -113,6 +123,8 @@ public final class AnalyticsService {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        // TLS and SASL for every client Kafka Streams makes.
+        p.putAll(config.kafka().security());
         // Each input record changes the state stores and the output topic exactly once, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
@@ -127,15 +139,24 @@ public final class AnalyticsService {
     }
 
     /**
-     * Creates the stats and dead-letter topics (this service's own) and waits for the counted
-     * change topics, which cdc-capture owns and creates with its configuration.
+     * Creates the stats, dead-letter and replay topics (this service's own), waits for the counted
+     * change topics, which cdc-capture owns and creates with its configuration, and returns their
+     * partition counts (the replayed dead letters are spread like them).
      */
-    private static void createTopics(AnalyticsConfig config) throws InterruptedException {
+    private static Map<String, Integer> createTopics(AnalyticsConfig config) throws InterruptedException {
         try (Admin admin = Admin.create(config.kafka().clientProperties("analytics-admin"))) {
             TopicAdmin.ensure(admin, new NewTopic(config.statsTopic(), java.util.Optional.of(config.partitions()), config.replicationFactor())
                     .configs(Map.of("cleanup.policy", "compact")));
             TopicAdmin.ensure(admin, new NewTopic(config.deadLetterTopic(), java.util.Optional.of(1), config.replicationFactor()));
+            TopicAdmin.ensure(admin, new NewTopic(DeadLetterQueue.replayTopic(config.deadLetterTopic()), java.util.Optional.of(1),
+                    config.replicationFactor()));
             TopicAdmin.awaitExisting(admin, config.countedTopics(), "cdc-capture", LOG);
+            Map<String, Integer> partitions = new java.util.HashMap<>();
+            admin.describeTopics(config.countedTopics()).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .forEach((name, description) -> partitions.put(name, description.partitions().size()));
+            return partitions;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot describe the counted topics: " + e.getMessage(), e);
         }
     }
 }

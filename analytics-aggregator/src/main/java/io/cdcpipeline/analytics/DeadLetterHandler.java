@@ -34,8 +34,9 @@ public final class DeadLetterHandler implements DeserializationExceptionHandler 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {
         LOG.warn("{}-{}@{} sent to {}: {}", record.topic(), record.partition(), record.offset(), topic, error.getMessage());
+        // Its own headers (Debezium's) stay; a replayed record keeps the position it was first published at.
         return Response.resume(List.of(new ProducerRecord<>(topic, null, record.key(), record.value(),
-                DeadLetterHeaders.of(record.topic(), record.partition(), record.offset(), "analytics-aggregator",
-                        DeadLetterHeaders.STAGE_READ, DeadLetterHandler.class.getName(), error))));
+                DeadLetterHeaders.of(record, "analytics-aggregator", DeadLetterHeaders.STAGE_READ, DeadLetterHandler.class.getName(),
+                        error))));
     }
 }

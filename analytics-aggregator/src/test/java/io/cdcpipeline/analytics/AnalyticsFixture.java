@@ -67,7 +67,14 @@ final class AnalyticsFixture implements AutoCloseable {
 
     /** An analytics-aggregator in this JVM, wired by the production factory; closed with the fixture. */
     ServiceThread startInstance() throws Exception {
-        ServiceThread instance = new ServiceThread("analytics-aggregator", AnalyticsService.create(env()));
+        return startInstance(Map.of());
+    }
+
+    /** The same, with settings of the test's own. */
+    ServiceThread startInstance(Map<String, String> overrides) throws Exception {
+        Map<String, String> env = env();
+        env.putAll(overrides);
+        ServiceThread instance = new ServiceThread("analytics-aggregator", AnalyticsService.create(env));
         instances.add(instance);
         return instance;
     }

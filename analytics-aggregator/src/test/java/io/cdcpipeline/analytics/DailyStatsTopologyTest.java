@@ -28,7 +28,11 @@ class DailyStatsTopologyTest {
     private TestInputTopic<String, String> comments;
     private TestInputTopic<String, String> favorites;
     private TestOutputTopic<String, String> stats;
+    private TestInputTopic<String, String> replayed;
     private Counter events;
+    private Counter stale;
+    /** Each envelope's source.lsn: later changes have higher ones, as in the WAL. */
+    private long lsn = 100;
 
     @BeforeEach
     void start() {
@@ -38,7 +42,10 @@ class DailyStatsTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         props.put(DeadLetterHandler.TOPIC, "dlq");
-        driver = new TopologyTestDriver(DailyStatsTopology.build("blog", STATS, events), props);
+        stale = Counter.builder("stale").register(new SimpleMeterRegistry());
+        driver = new TopologyTestDriver(DailyStatsTopology.build(new DailyStatsTopology.Inputs("blog", STATS, "dlq.replay",
+                topic -> 3, events, stale)), props);
+        replayed = driver.createInputTopic("dlq.replay", new StringSerializer(), new StringSerializer());
         views = driver.createInputTopic("blog.app.article_views", new StringSerializer(), new StringSerializer());
         comments = driver.createInputTopic("blog.app.comments", new StringSerializer(), new StringSerializer());
         favorites = driver.createInputTopic("blog.app.user_favorites", new StringSerializer(), new StringSerializer());
@@ -50,18 +57,31 @@ class DailyStatsTopologyTest {
         driver.close();
     }
 
-    private static String envelope(String op, long articleId, String createdAt) {
+    private String envelope(String op, long articleId, String createdAt) {
+        return envelope(op, articleId, createdAt, ++lsn);
+    }
+
+    private static String envelope(String op, long articleId, String createdAt, long lsn) {
         String row = "{\"id\":1,\"article_id\":" + articleId + ",\"created_at\":\"" + createdAt + "\"}";
         String before = op.equals("c") || op.equals("r") ? "null" : row;
         String after = op.equals("d") ? "null" : row;
         return "{\"before\":" + before + ",\"after\":" + after + ",\"source\":{\"schema\":\"app\",\"table\":\"counted\","
-                + "\"lsn\":1,\"txId\":1,\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
+                + "\"lsn\":" + lsn + ",\"txId\":1,\"ts_ms\":1},\"op\":\"" + op + "\",\"ts_ms\":1}";
     }
 
     /** What capture publishes for a TRUNCATE: no row images; sent with a null key to every partition. */
-    private static String truncate(String table) {
+    private String truncate(String table) {
         return "{\"before\":null,\"after\":null,\"source\":{\"schema\":\"app\",\"table\":\"" + table
-                + "\",\"lsn\":99,\"txId\":7,\"ts_ms\":1},\"op\":\"t\",\"ts_ms\":1}";
+                + "\",\"lsn\":" + (++lsn) + ",\"txId\":7,\"ts_ms\":1},\"op\":\"t\",\"ts_ms\":1}";
+    }
+
+    /** A dead letter sent back by replay-dead-letters: the record as first published, with its first position. */
+    private void replay(String topic, String key, String value, Instant t) {
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("__connect.errors.topic", topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("__connect.errors.partition", "0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add("__connect.errors.offset", "7".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        replayed.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key, value, headers, t));
     }
 
     private Map<String, String> latest() {
@@ -189,5 +209,61 @@ class DailyStatsTopologyTest {
         assertThat(new String(dead.get(0).headers().lastHeader("__connect.errors.stage").value(), java.nio.charset.StandardCharsets.UTF_8))
                 .isEqualTo("VALUE_CONVERTER");
         assertThat(dead.get(0).headers().lastHeader("__connect.errors.exception.message")).isNotNull();
+    }
+
+    @Test
+    void shouldCountAReplayedDeadLetterOnce() {
+        Instant t = Instant.parse("2026-03-14T10:00:00Z");
+        long lost = ++lsn;
+        comments.pipeInput("{\"id\":1}", envelope("c", 2, "2026-03-14T10:00:00Z"), t);
+
+        replay("blog.app.comments", "{\"id\":2}", envelope("c", 2, "2026-03-14T11:00:00Z", lost), t.plusSeconds(1));
+        assertThat(latest()).containsEntry("2|2026-03-14", "{\"views\":0,\"comments\":2,\"favorites\":0}");
+
+        replay("blog.app.comments", "{\"id\":2}", envelope("c", 2, "2026-03-14T11:00:00Z", lost), t.plusSeconds(2));
+        assertThat(latest()).as("a second copy is the same row").containsEntry("2|2026-03-14",
+                "{\"views\":0,\"comments\":2,\"favorites\":0}");
+        assertThat(stale.count()).isZero();
+    }
+
+    @Test
+    void shouldLeaveOutAReplayedChangeOlderThanItsRow() {
+        Instant t = Instant.parse("2026-03-15T10:00:00Z");
+        long oldInsert = ++lsn;
+        long oldMove = ++lsn;
+        // Deleted since: the replayed insert must not bring it back.
+        comments.pipeInput("{\"id\":1}", envelope("c", 3, "2026-03-15T10:00:00Z"), t);
+        comments.pipeInput("{\"id\":1}", envelope("d", 3, "2026-03-15T10:00:00Z"), t);
+        // Moved to another day since: the replayed older version must not move it back.
+        comments.pipeInput("{\"id\":2}", envelope("c", 3, "2026-03-16T10:00:00Z"), t);
+
+        replay("blog.app.comments", "{\"id\":1}", envelope("c", 3, "2026-03-15T10:00:00Z", oldInsert), t.plusSeconds(1));
+        replay("blog.app.comments", "{\"id\":2}", envelope("u", 3, "2026-03-15T10:00:00Z", oldMove), t.plusSeconds(1));
+
+        assertThat(latest()).containsEntry("3|2026-03-15", "{\"views\":0,\"comments\":0,\"favorites\":0}")
+                .containsEntry("3|2026-03-16", "{\"views\":0,\"comments\":1,\"favorites\":0}");
+        assertThat(stale.count()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldLeaveOutAReplayedRowTheTableWasTruncatedAfter() {
+        Instant t = Instant.parse("2026-03-17T10:00:00Z");
+        long beforeTruncate = ++lsn;
+        favorites.pipeInput((String) null, truncate("user_favorites"), t);
+
+        replay("blog.app.user_favorites", "{\"user_id\":1,\"article_id\":4}", envelope("c", 4, "2026-03-17T10:00:00Z",
+                beforeTruncate), t.plusSeconds(1));
+        replay("blog.app.article_views", "{\"id\":9}", envelope("c", 4, "2026-03-17T10:00:00Z"), t.plusSeconds(1));
+
+        assertThat(latest()).as("the view counts; the favorite was truncated after it was made")
+                .containsEntry("4|2026-03-17", "{\"views\":1,\"comments\":0,\"favorites\":0}");
+        assertThat(stale.count()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadTheKeyStoreOfEarlierVersionsAsPresentRows() {
+        var serde = RowVersions.versionSerde();
+        assertThat(serde.deserializer().deserialize("t", new byte[] {1})).as("the boolean stored before versions").isZero();
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", -42L))).isEqualTo(-42L);
     }
 }

@@ -103,8 +103,10 @@ final class EnvelopeParser {
         SortedMap<String, String> after = e.after() == null ? null : masking ? mask(table, e.after().canonicalColumns())
                 : e.after().columns();
         List<String> changed = e.op().equals("u") ? changedColumns(before, after) : null;
-        AuditRow row = new AuditRow(table, e.op(), key, before == null ? null : CanonicalJson.ofMembers(before),
-                after == null ? null : CanonicalJson.ofMembers(after), changed, e.txId(), e.lsn(),
+        // Unmasked images are written from the parsed map itself (no read-only view per column).
+        String beforeText = before == null ? null : masking ? CanonicalJson.ofMembers(before) : e.before().canonical();
+        String afterText = after == null ? null : masking ? CanonicalJson.ofMembers(after) : e.after().canonical();
+        AuditRow row = new AuditRow(table, e.op(), key, beforeText, afterText, changed, e.txId(), e.lsn(),
                 Instant.ofEpochMilli(e.committedAtMs()), Instant.ofEpochMilli(e.capturedAtMs()),
                 record.topic(), record.partition(), record.offset(), HashFormat.CURRENT, null, null);
         return new ParsedRecord.Change(row);

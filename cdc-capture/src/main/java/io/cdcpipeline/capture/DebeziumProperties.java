@@ -24,6 +24,8 @@ public final class DebeziumProperties {
         // Position stored in Kafka, never on local disk: any instance can resume.
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("bootstrap.servers", c.kafka().bootstrapServers());
+        // TLS and SASL for the engine's own clients (the offset store's producer, consumer and admin).
+        c.kafka().security().forEach(p::setProperty);
         p.setProperty("offset.storage.topic", c.offsetsTopic());
         p.setProperty("offset.storage.partitions", "1");
         // -1: the broker's default.replication.factor
@@ -94,7 +96,7 @@ public final class DebeziumProperties {
         Properties copy = new Properties();
         p.forEach((k, v) -> {
             String key = k.toString();
-            boolean secret = key.contains("password") || key.startsWith("column.mask.hash");
+            boolean secret = io.cdcpipeline.common.kafka.KafkaSettings.isSecretProperty(key) || key.startsWith("column.mask.hash");
             copy.setProperty(secret && key.startsWith("column.mask.hash") ? "column.mask.hash.v2.SHA-256.with.salt.********" : key,
                     secret && !key.startsWith("column.mask.hash") ? "********" : v.toString());
         });

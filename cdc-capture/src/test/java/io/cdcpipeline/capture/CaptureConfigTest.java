@@ -57,6 +57,21 @@ class CaptureConfigTest {
     }
 
     @Test
+    void shouldGiveTheEngineTheKafkaSecurityWithoutLoggingTheSecrets() {
+        Map<String, String> env = env();
+        env.put("KAFKA_SECURITY_PROTOCOL", "sasl-ssl");
+        env.put("KAFKA_SASL_USERNAME", "capture");
+        env.put("KAFKA_SASL_PASSWORD", "hunter2-kafka");
+
+        Properties p = DebeziumProperties.from(CaptureConfig.from(env));
+
+        assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        assertThat(p.getProperty("sasl.jaas.config")).contains("username=\"capture\"").contains("hunter2-kafka");
+        assertThat(DebeziumProperties.redacted(p).toString()).doesNotContain("hunter2-kafka");
+        assertThat(CaptureConfig.from(env).kafka().toString()).doesNotContain("hunter2-kafka");
+    }
+
+    @Test
     void shouldRequireASaltForMaskingAndKafkaServers() {
         Map<String, String> env = env();
         env.remove("KAFKA_BOOTSTRAP_SERVERS");

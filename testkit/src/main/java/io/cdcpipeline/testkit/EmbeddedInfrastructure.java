@@ -101,7 +101,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     public synchronized KafkaBroker kafka() {
         ensureOpen();
         if (kafka == null) {
-            kafka = KafkaBroker.start(root.resolve("kafka"));
+            kafka = KafkaBroker.start(root.resolve("kafka"), tls);
         }
         return kafka;
     }
@@ -136,7 +136,7 @@ public final class EmbeddedInfrastructure implements AutoCloseable {
     }
 
     private KafkaBroker startKafka() {
-        KafkaBroker started = KafkaBroker.start(root.resolve("kafka"));
+        KafkaBroker started = KafkaBroker.start(root.resolve("kafka"), tls);
         return adopt(() -> kafka, s -> kafka = s, started);
     }
 

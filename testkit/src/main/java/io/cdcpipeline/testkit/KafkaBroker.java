@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * <p>Settings are those of a single-node development cluster (replication factor 1, small
  * internal topics). Automatic topic creation is off: services create their topics explicitly,
  * as they must in production.
+ *
+ * <p>Besides its plaintext listener (the kit's own clients and most tests), the broker listens
+ * with TLS when given the kit's certificates: {@link #sslBootstrapServers()} requires a client
+ * certificate of the kit's CA (mutual TLS), {@link #saslSslBootstrapServers()} requires a SCRAM-SHA-512
+ * login ({@link #scramUser()}, {@link #scramPassword()}), each with a server certificate for
+ * {@code localhost} and {@code 127.0.0.1}.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -39,28 +45,42 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final String clusterId;
+    private final Listeners listeners;
+    private final String scramPassword = "scram-" + Uuid.randomUuid();
     private Process process;
 
-    private KafkaBroker(Path workDir, int port, int controllerPort, String clusterId) {
+    /** The ports of the TLS listeners and the certificates they present; null: plaintext only. */
+    private record Listeners(int sslPort, int saslSslPort, TlsMaterial tls) {
+    }
+
+    private KafkaBroker(Path workDir, int port, int controllerPort, String clusterId, Listeners listeners) {
         this.workDir = workDir;
         this.logFile = ChildJvm.logFile(workDir, "kafka");
         this.port = port;
         this.controllerPort = controllerPort;
         this.clusterId = clusterId;
-        this.process = launch(workDir, port, controllerPort, clusterId);
+        this.listeners = listeners;
+        this.process = launch(workDir, port, controllerPort, clusterId, listeners);
     }
 
-    /** Starts a broker whose data and logs live under {@code workDir}. */
+    /** Starts a broker (plaintext only) whose data and logs live under {@code workDir}. */
     public static KafkaBroker start(Path workDir) {
+        return start(workDir, null);
+    }
+
+    /** Starts a broker that also listens with mutual TLS and with SASL_SSL (SCRAM), presenting {@code tls}'s certificates. */
+    public static KafkaBroker start(Path workDir, TlsMaterial tls) {
         long started = System.nanoTime();
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             Path attemptDir = workDir.resolve("attempt-" + attempt);
             int port = FreePorts.find();
             int controllerPort = FreePorts.find();
-            KafkaBroker broker = new KafkaBroker(attemptDir, port, controllerPort, Uuid.randomUuid().toString());
+            Listeners listeners = tls == null ? null : new Listeners(FreePorts.find(), FreePorts.find(), tls);
+            KafkaBroker broker = new KafkaBroker(attemptDir, port, controllerPort, Uuid.randomUuid().toString(), listeners);
             try {
                 broker.awaitReady();
+                broker.createScramUser();
                 LOG.info("Kafka broker ready on 127.0.0.1:{} in {} ms", port,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                 return broker;
@@ -79,15 +99,19 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public synchronized void restart() {
         Processes.terminate(process, STOP_WAIT);
-        process = launch(workDir, port, controllerPort, clusterId);
+        process = launch(workDir, port, controllerPort, clusterId, listeners);
         awaitReady();
     }
 
-    private static Process launch(Path dir, int port, int controllerPort, String clusterId) {
+    private static Process launch(Path dir, int port, int controllerPort, String clusterId, Listeners listeners) {
         try {
             Files.createDirectories(dir.resolve("data"));
             Path properties = dir.resolve("server.properties");
-            Files.writeString(properties, serverProperties(dir, port, controllerPort), StandardCharsets.UTF_8);
+            String config = serverProperties(dir, port, controllerPort);
+            if (listeners != null) {
+                config = withTlsListeners(config, dir, port, controllerPort, listeners);
+            }
+            Files.writeString(properties, config, StandardCharsets.UTF_8);
             Path logback = dir.resolve("logback.xml");
             Files.writeString(logback, CHILD_LOGBACK, StandardCharsets.UTF_8);
             return ChildJvm.start("kafka", dir, KafkaBrokerMain.class.getName(),
@@ -125,6 +149,75 @@ public final class KafkaBroker implements AutoCloseable {
                 "num.network.threads=2",
                 "num.io.threads=4",
                 "");
+    }
+
+    /**
+     * The TLS listeners on top of the plaintext ones: {@code SSL} requires a client certificate,
+     * {@code SASL_SSL} a SCRAM-SHA-512 login; both present a server certificate of the kit's CA
+     * (a PEM key store: the key and its certificate in one file) and trust that CA.
+     */
+    private static String withTlsListeners(String config, Path dir, int port, int controllerPort, Listeners l) throws IOException {
+        Path keyStore = dir.resolve("broker-keystore.pem");
+        Files.writeString(keyStore, Files.readString(l.tls().server().privateKey()) + "\n"
+                + Files.readString(l.tls().server().certificate()), StandardCharsets.US_ASCII);
+        String listeners = "PLAINTEXT://127.0.0.1:" + port + ",SSL://127.0.0.1:" + l.sslPort() + ",SASL_SSL://127.0.0.1:"
+                + l.saslSslPort();
+        return config
+                .replace("listeners=PLAINTEXT://127.0.0.1:" + port + ",", "listeners=" + listeners + ",")
+                .replace("advertised.listeners=PLAINTEXT://127.0.0.1:" + port, "advertised.listeners=" + listeners)
+                .replace("listener.security.protocol.map=PLAINTEXT:PLAINTEXT,", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,"
+                        + "SSL:SSL,SASL_SSL:SASL_SSL,")
+                + String.join("\n",
+                "ssl.keystore.type=PEM",
+                "ssl.keystore.location=" + keyStore,
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + l.tls().caCertificate(),
+                "listener.name.ssl.ssl.client.auth=required",
+                "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "");
+    }
+
+    /** The SCRAM login of the SASL_SSL listener, created through the plaintext listener (no authorizer: any login may do anything). */
+    private void createScramUser() {
+        if (listeners == null) {
+            return;
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(scramUser(),
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512,
+                            8192), scramPassword))).all().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create the SCRAM user of the SASL_SSL listener", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code host:port} of the listener that requires a client certificate of the kit's CA. */
+    public String sslBootstrapServers() {
+        return "127.0.0.1:" + requireTls().sslPort();
+    }
+
+    /** {@code host:port} of the listener that requires a SCRAM-SHA-512 login over TLS. */
+    public String saslSslBootstrapServers() {
+        return "127.0.0.1:" + requireTls().saslSslPort();
+    }
+
+    public String scramUser() {
+        return "cdc-test-client";
+    }
+
+    public String scramPassword() {
+        return scramPassword;
+    }
+
+    private Listeners requireTls() {
+        if (listeners == null) {
+            throw new IllegalStateException("this broker was started without TLS listeners (KafkaBroker.start(dir, tls))");
+        }
+        return listeners;
     }
 
     private void awaitReady() {

@@ -176,12 +176,13 @@ public final class ChangeEventParser {
 
     /** A number, or a string holding one (Debezium spells some positions as strings); null for JSON null. */
     private static Long number(JsonParser p) throws IOException {
+        // Read as a number first: no text is made for the four positions of every record.
+        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+            return p.getLongValue();
+        }
         String text = scalar(p);
         if (text == null) {
             return null;
-        }
-        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
-            return p.getLongValue();
         }
         try {
             return Long.parseLong(text);

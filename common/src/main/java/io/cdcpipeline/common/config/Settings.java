@@ -34,6 +34,22 @@ public final class Settings {
 
     private <T> Optional<T> read(Setting<T> setting, boolean required) {
         String raw = env.get(setting.name());
+        if (hasFileVariant(setting)) {
+            String file = env.get(fileVariant(setting));
+            if (file != null && !file.isBlank()) {
+                if (raw != null && !raw.isBlank()) {
+                    problem(setting.name() + " and " + fileVariant(setting) + " are both set: set one of them");
+                    return Optional.empty();
+                }
+                try {
+                    raw = stripFinalNewline(java.nio.file.Files.readString(java.nio.file.Path.of(file)));
+                } catch (java.io.IOException | RuntimeException e) {
+                    problem(fileVariant(setting) + "='" + file + "' is invalid: expected a readable file holding the value of "
+                            + setting.name() + " (" + e.getClass().getSimpleName() + ")");
+                    return Optional.empty();
+                }
+            }
+        }
         boolean fromDefault = false;
         if (raw == null || raw.isBlank()) {
             raw = setting.defaultValue();
@@ -59,6 +75,27 @@ public final class Settings {
             return Optional.empty();
         }
         return Optional.of(value);
+    }
+
+    /**
+     * Whether {@code setting} may also be given as {@code <NAME>_FILE}, the path of a file holding
+     * its value (as container platforms mount secrets): every secret that is not itself a path.
+     */
+    public static boolean hasFileVariant(Setting<?> setting) {
+        return setting.isSecret() && !setting.name().endsWith("_FILE");
+    }
+
+    /** {@code <NAME>_FILE}. */
+    public static String fileVariant(Setting<?> setting) {
+        return setting.name() + "_FILE";
+    }
+
+    /** A file written by {@code echo} or an editor ends with a newline that is not part of the secret. */
+    private static String stripFinalNewline(String text) {
+        if (text.endsWith("\r\n")) {
+            return text.substring(0, text.length() - 2);
+        }
+        return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
     }
 
     /**

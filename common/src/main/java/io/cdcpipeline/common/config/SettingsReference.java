@@ -33,7 +33,8 @@ public final class SettingsReference {
                 }
                 String def = s.defaultValue() == null ? "" : "`" + s.defaultValue() + "`";
                 out.append("| `").append(s.name()).append("` | ").append(def).append(" | ").append(escape(s.expected()))
-                        .append(" | ").append(escape(s.description())).append(s.isSecret() ? " (secret: never logged)" : "")
+                        .append(" | ").append(escape(s.description())).append(s.isSecret() ? " (secret: never logged" + (Settings.hasFileVariant(s)
+                                ? "; or `" + Settings.fileVariant(s) + "`, a file holding it)" : ")") : "")
                         .append(" |\n");
             }
             out.append('\n');

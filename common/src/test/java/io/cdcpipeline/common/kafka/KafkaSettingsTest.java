@@ -42,4 +42,32 @@ class KafkaSettingsTest {
         KafkaSettings.topicPrefix(bad, FORMER_PREFIX);
         assertThat(bad.hasProblems()).isTrue();
     }
+
+    @Test
+    void shouldMergeTheClientPropertiesFileUnderTheExplicitSettings(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("client.properties"),
+                "security.protocol=PLAINTEXT\nlinger.ms=5\nssl.endpoint.identification.algorithm=https\n");
+        java.nio.file.Path ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "not checked here");
+        Settings s = new Settings(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093", "KAFKA_CLIENT_PROPERTIES_FILE", file.toString(),
+                "KAFKA_SECURITY_PROTOCOL", "ssl", "KAFKA_SSL_CA_FILE", ca.toString()));
+
+        Map<String, Object> props = KafkaSettings.read(s).clientProperties("test");
+
+        s.validate("test");
+        assertThat(props).containsEntry("linger.ms", "5").containsEntry("security.protocol", "SSL")
+                .containsEntry("ssl.truststore.type", "PEM").containsEntry("ssl.truststore.location", ca.toString())
+                .containsEntry("bootstrap.servers", "broker:9093");
+    }
+
+    @Test
+    void shouldRequireTheCertificateAndTheKeyTogether(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("client.crt"), "x");
+        Settings s = new Settings(Map.of("KAFKA_BOOTSTRAP_SERVERS", "broker:9093", "KAFKA_SECURITY_PROTOCOL", "ssl",
+                "KAFKA_SSL_CERT_FILE", cert.toString()));
+        KafkaSettings.read(s);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.validate("test"))
+                .hasMessageContaining("KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together");
+    }
 }
