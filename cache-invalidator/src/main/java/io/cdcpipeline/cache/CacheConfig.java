@@ -28,7 +28,8 @@ public record CacheConfig(KafkaSettings kafka, RedisSettings redis, MetricsConfi
     public static final Setting<Path> CACHE_RULES_FILE = Setting.readableFile("CACHE_RULES_FILE",
             "JSON key rules (table → key templates); unset: the built-in rules");
     public static final Setting<String> CACHE_KEY_PREFIX = Setting.string("CACHE_KEY_PREFIX",
-            "prefix of every cache key (shared with the applications' LeasedCache)");
+            "prefix of every cache key (shared with the applications' LeasedCache)")
+            .requiring(p -> p.indexOf('{') < 0 && p.indexOf('}') < 0, "text without braces (a Redis Cluster hash tag is the lease's)");
     public static final Setting<String> CACHE_PUBLISH_CHANNEL = Setting.string("CACHE_PUBLISH_CHANNEL",
             "Redis channel on which invalidated keys are published for in-process near caches; unset: none");
     public static final Setting<Integer> CACHE_TOPIC_REPLICATION_FACTOR = Setting.integer("CACHE_TOPIC_REPLICATION_FACTOR",

@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -35,7 +35,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY",
             "CLUSTERDOWN");
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final KeyRules rules;
     private final String keyPrefix;
     private final Optional<String> channel;
@@ -46,7 +46,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     private final Set<String> deadLettered = new HashSet<>();
     private final TruncateInvalidation truncates;
 
-    CacheInvalidator(RedisClient redis, KeyRules rules, String keyPrefix, Optional<String> channel, DeadLetterQueue deadLetters,
+    CacheInvalidator(UnifiedJedis redis, KeyRules rules, String keyPrefix, Optional<String> channel, DeadLetterQueue deadLetters,
                      MeterRegistry registry) {
         this.redis = redis;
         this.rules = rules;
@@ -110,7 +110,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
     private void delete(Set<String> keys) {
         try (AbstractPipeline pipeline = redis.pipelined()) {
             for (String key : keys) {
-                pipeline.del(keyPrefix + key, keyPrefix + key + LeasedCache.LEASE_SUFFIX);
+                pipeline.del(keyPrefix + key, LeasedCache.leaseKey(keyPrefix + key));
             }
             channel.ifPresent(c -> keys.forEach(key -> pipeline.publish(c, keyPrefix + key)));
             pipeline.sync();

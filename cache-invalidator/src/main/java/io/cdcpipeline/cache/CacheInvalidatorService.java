@@ -9,7 +9,7 @@ import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.common.service.ServiceRunner;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /** {@code cache-invalidator}: change topics → Redis invalidations. */
 public final class CacheInvalidatorService {
@@ -29,7 +29,7 @@ public final class CacheInvalidatorService {
     public static Service create(Map<String, String> env) {
         CacheConfig config = CacheConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "cache-invalidator");
-        RedisClient redis = config.redis().client("cache-invalidator");
+        UnifiedJedis redis = config.redis().client("cache-invalidator");
         DeadLetterQueue dlq = new DeadLetterQueue(config.kafka(), "cache-invalidator", config.deadLetterTopic(), config.replicationFactor(),
                 metrics.registry());
         CacheInvalidator invalidator = new CacheInvalidator(redis, config.rules(), config.keyPrefix(), config.publishChannel(), dlq,

@@ -9,7 +9,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -23,12 +23,27 @@ import redis.clients.jedis.params.SetParams;
  * stored after it. Readers that find someone else's lease load without storing. The TTL is only a
  * backstop.
  *
- * <p>Values are JSON. Keys are {@code <prefix><key>}; a key's lease is {@code <prefix><key>#lease}.
+ * <p>Values are JSON. Keys are {@code <prefix><key>}; a key's lease is {@code {<prefix><key>}#lease}: the
+ * hash tag puts value and lease in one slot of a Redis Cluster (a key without braces hashes whole),
+ * so the script and the invalidator's two-key DEL work there too. Keys and prefixes hold no braces.
  * Thread-safe (the Redis client is pooled).
  */
 public final class LeasedCache {
 
     static final String LEASE_SUFFIX = "#lease";
+
+    /** The lease of {@code cacheKey} (prefix included), in the same Redis Cluster slot. */
+    public static String leaseKey(String cacheKey) {
+        return "{" + cacheKey + "}" + LEASE_SUFFIX;
+    }
+
+    /** Braces would make Redis Cluster hash a part of the key only, and split a value from its lease. */
+    static String checkedKey(String cacheKey) {
+        if (cacheKey.indexOf('{') >= 0 || cacheKey.indexOf('}') >= 0) {
+            throw new IllegalArgumentException("a cache key holds no braces: " + cacheKey);
+        }
+        return cacheKey;
+    }
 
     /** Stores ARGV[2] with TTL ARGV[3] ms at KEYS[1] only while KEYS[2] (the lease) still holds ARGV[1]. */
     private static final String STORE_IF_LEASED = """
@@ -46,7 +61,7 @@ public final class LeasedCache {
         T load() throws Exception;
     }
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final String prefix;
     private final Duration leaseTtl;
     private final boolean leases;
@@ -55,9 +70,9 @@ public final class LeasedCache {
     /**
      * @param leases  false stores unconditionally: the classic race is open (for demonstration only)
      */
-    public LeasedCache(RedisClient redis, String prefix, Duration leaseTtl, boolean leases, ObjectMapper json) {
+    public LeasedCache(UnifiedJedis redis, String prefix, Duration leaseTtl, boolean leases, ObjectMapper json) {
         this.redis = redis;
-        this.prefix = prefix;
+        this.prefix = checkedKey(prefix);
         this.leaseTtl = leaseTtl;
         this.leases = leases;
         this.json = json;
@@ -68,19 +83,19 @@ public final class LeasedCache {
     }
 
     public <T> T get(String key, JavaType type, Loader<T> loader, Duration ttl) throws Exception {
-        String cacheKey = prefix + key;
+        String cacheKey = checkedKey(prefix + key);
         String cached = redis.get(cacheKey);
         if (cached != null) {
             return json.readValue(cached, type);
         }
         String token = UUID.randomUUID().toString();
         boolean leased = !leases
-                || "OK".equals(redis.set(cacheKey + LEASE_SUFFIX, token, SetParams.setParams().nx().px(leaseTtl.toMillis())));
+                || "OK".equals(redis.set(leaseKey(cacheKey), token, SetParams.setParams().nx().px(leaseTtl.toMillis())));
         T value = loader.load();
         if (value != null && leased) {
             String text = serialize(value);
             if (leases) {
-                redis.eval(STORE_IF_LEASED, List.of(cacheKey, cacheKey + LEASE_SUFFIX), List.of(token, text,
+                redis.eval(STORE_IF_LEASED, List.of(cacheKey, leaseKey(cacheKey)), List.of(token, text,
                         Long.toString(ttl.toMillis())));
             } else {
                 redis.set(cacheKey, text, SetParams.setParams().px(ttl.toMillis()));
@@ -91,7 +106,8 @@ public final class LeasedCache {
 
     /** What an application may call after its own write; the invalidator does the same from the change stream. */
     public void invalidate(String key) {
-        redis.del(prefix + key, prefix + key + LEASE_SUFFIX);
+        String cacheKey = checkedKey(prefix + key);
+        redis.del(cacheKey, leaseKey(cacheKey));
     }
 
     private String serialize(Object value) {

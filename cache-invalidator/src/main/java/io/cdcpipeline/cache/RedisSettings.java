@@ -22,13 +22,19 @@ import io.cdcpipeline.common.config.Settings;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Where Redis is: {@code REDIS_URL} ({@code redis://} or {@code rediss://} for TLS, optional
  * {@code user:password@}), the CA to verify a TLS server with, and timeouts. The password is kept
  * out of {@link #toString()}.
  */
-public record RedisSettings(URI url, Optional<Path> tlsCa, Duration timeout) {
+public record RedisSettings(URI url, Optional<Path> tlsCa, Duration timeout, boolean cluster) {
+
+    public RedisSettings(URI url, Optional<Path> tlsCa, Duration timeout) {
+        this(url, tlsCa, timeout, false);
+    }
 
     public static final Setting<URI> REDIS_URL = Setting.string("REDIS_URL",
             "redis://[user:password@]host:port, or rediss:// for TLS").map(URI::create).requiring(
@@ -39,18 +45,23 @@ public record RedisSettings(URI url, Optional<Path> tlsCa, Duration timeout) {
     public static final Setting<Duration> REDIS_TIMEOUT = Setting.millis("REDIS_TIMEOUT",
             "ms to connect to Redis and to wait for one reply").withDefault("2000").requiring(d -> d.toMillis() >= 10, "at least 10 ms");
 
-    public static final List<Setting<?>> SETTINGS = List.of(REDIS_URL, REDIS_TLS_CA, REDIS_TIMEOUT);
+    public static final Setting<Boolean> REDIS_CLUSTER = Setting.bool("REDIS_CLUSTER",
+            "REDIS_URL is a node of a Redis Cluster: the client learns the others from it and routes each key to its slot")
+            .withDefault("false");
+
+    public static final List<Setting<?>> SETTINGS = List.of(REDIS_URL, REDIS_TLS_CA, REDIS_TIMEOUT, REDIS_CLUSTER);
 
     public static RedisSettings read(Settings settings) {
-        return new RedisSettings(settings.required(REDIS_URL), settings.optional(REDIS_TLS_CA), settings.required(REDIS_TIMEOUT));
+        return new RedisSettings(settings.required(REDIS_URL), settings.optional(REDIS_TLS_CA), settings.required(REDIS_TIMEOUT),
+                Boolean.TRUE.equals(settings.required(REDIS_CLUSTER)));
     }
 
     boolean tls() {
         return "rediss".equals(url.getScheme());
     }
 
-    /** A pooled client; TLS verifies the server certificate and its host name. */
-    public RedisClient client(String clientName) {
+    /** A pooled client (of the cluster, with REDIS_CLUSTER); TLS verifies the server certificate and its host name. */
+    public UnifiedJedis client(String clientName) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis((int) timeout.toMillis())
                 .socketTimeoutMillis((int) timeout.toMillis())
@@ -71,7 +82,11 @@ public record RedisSettings(URI url, Optional<Path> tlsCa, Duration timeout) {
             config.ssl(true).sslParameters(parameters);
             tlsCa.ifPresent(ca -> config.sslSocketFactory(trusting(ca).getSocketFactory()));
         }
-        return RedisClient.builder().hostAndPort(new HostAndPort(url.getHost(), url.getPort())).clientConfig(config.build()).build();
+        HostAndPort node = new HostAndPort(url.getHost(), url.getPort());
+        if (cluster) {
+            return RedisClusterClient.builder().nodes(java.util.Set.of(node)).clientConfig(config.build()).build();
+        }
+        return RedisClient.builder().hostAndPort(node).clientConfig(config.build()).build();
     }
 
     private static String decode(String s) {

@@ -7,7 +7,9 @@ import java.util.Optional;
 import java.util.Set;
 
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
@@ -32,11 +34,11 @@ final class TruncateInvalidation {
 
     private static final int SCAN_COUNT = 1000;
 
-    private final RedisClient redis;
+    private final UnifiedJedis redis;
     private final String keyPrefix;
     private final Optional<String> channel;
 
-    TruncateInvalidation(RedisClient redis, String keyPrefix, Optional<String> channel) {
+    TruncateInvalidation(UnifiedJedis redis, String keyPrefix, Optional<String> channel) {
         this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.channel = channel;
@@ -52,7 +54,8 @@ final class TruncateInvalidation {
     /** SCAN MATCH patterns of the leases of those values. */
     static Set<String> leasePatterns(String keyPrefix, Collection<String> globs) {
         Set<String> patterns = new LinkedHashSet<>();
-        valuePatterns(keyPrefix, globs).forEach(p -> patterns.add(p + KeyRules.escapeGlob(LeasedCache.LEASE_SUFFIX)));
+        // {<value pattern>}#lease: braces are literal in a SCAN pattern, and '#' needs no escape.
+        valuePatterns(keyPrefix, globs).forEach(p -> patterns.add("{" + p + "}" + KeyRules.escapeGlob(LeasedCache.LEASE_SUFFIX)));
         return patterns;
     }
 
@@ -70,15 +73,33 @@ final class TruncateInvalidation {
 
     private long deleteMatching(String pattern, boolean publish) {
         ScanParams params = new ScanParams().match(pattern).count(SCAN_COUNT);
+        long values = 0;
+        if (redis instanceof RedisClusterClient cluster) {
+            // SCAN reads one node's keys: every master's, one after another.
+            for (var pool : cluster.getClusterNodes().values()) {
+                try (Jedis node = new Jedis(pool.getResource())) {
+                    if ("master".equals(String.valueOf(node.role().get(0)))) {
+                        values += deleteMatching(node::scan, params, publish);
+                    }
+                }
+            }
+            return values;
+        }
+        return deleteMatching(redis::scan, params, publish);
+    }
+
+    /** SCAN over one keyspace, deleting each page: one DEL per key, which a cluster routes to the key's slot. */
+    private long deleteMatching(java.util.function.BiFunction<String, ScanParams, ScanResult<String>> scan, ScanParams params,
+                                boolean publish) {
         String cursor = ScanParams.SCAN_POINTER_START;
         long values = 0;
         do {
-            ScanResult<String> page = redis.scan(cursor, params);
+            ScanResult<String> page = scan.apply(cursor, params);
             List<String> keys = page.getResult();
             if (!keys.isEmpty()) {
                 List<String> valueKeys = keys.stream().filter(k -> !k.endsWith(LeasedCache.LEASE_SUFFIX)).toList();
                 try (AbstractPipeline pipeline = redis.pipelined()) {
-                    pipeline.del(keys.toArray(String[]::new));
+                    keys.forEach(pipeline::del);
                     if (publish) {
                         channel.ifPresent(c -> valueKeys.forEach(key -> pipeline.publish(c, key)));
                     }

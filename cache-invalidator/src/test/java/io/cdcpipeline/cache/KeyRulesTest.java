@@ -63,7 +63,7 @@ class KeyRulesTest {
         assertThat(TruncateInvalidation.valuePatterns("shop[1]:", List.of("article:*", "author:*:articles")))
                 .containsExactly("shop\\[1\\]:article:*", "shop\\[1\\]:author:*:articles");
         assertThat(TruncateInvalidation.leasePatterns("p:", List.of("author:*:articles")))
-                .containsExactly("p:author:*:articles#lease");
+                .containsExactly("{p:author:*:articles}#lease");
     }
 
     @Test

@@ -48,7 +48,7 @@ class RedisTlsIT {
 
     @Test
     void shouldConnectOverVerifiedTlsWithThePassword() {
-        try (RedisClient client = settings(secured.url(), tls.caCertificate()).client("tls-test")) {
+        try (redis.clients.jedis.UnifiedJedis client = settings(secured.url(), tls.caCertificate()).client("tls-test")) {
             client.set("tls:probe", "1");
             assertThat(client.get("tls:probe")).isEqualTo("1");
         }
@@ -57,7 +57,7 @@ class RedisTlsIT {
     @Test
     void shouldRefuseAServerItCannotVerify() {
         // The JVM's trust store does not know the test CA: the handshake must fail, not fall back.
-        try (RedisClient client = settings(secured.url(), null).client("tls-test")) {
+        try (redis.clients.jedis.UnifiedJedis client = settings(secured.url(), null).client("tls-test")) {
             assertThatThrownBy(client::ping).hasStackTraceContaining("PKIX path");
         }
     }
@@ -65,7 +65,7 @@ class RedisTlsIT {
     @Test
     void shouldRefuseAWrongPassword() {
         String wrong = secured.url().replace(PASSWORD, "not-the-password");
-        try (RedisClient client = settings(wrong, tls.caCertificate()).client("tls-test")) {
+        try (redis.clients.jedis.UnifiedJedis client = settings(wrong, tls.caCertificate()).client("tls-test")) {
             assertThatThrownBy(client::ping).hasMessageContaining("WRONGPASS");
         }
     }
@@ -78,7 +78,7 @@ class RedisTlsIT {
     @Test
     void shouldInvalidateThroughASecuredRedis() throws Exception {
         try (CacheFixture f = CacheFixture.start("cache-tls");
-             RedisClient redis = settings(secured.url(), tls.caCertificate()).client("tls-test")) {
+             redis.clients.jedis.UnifiedJedis redis = settings(secured.url(), tls.caCertificate()).client("tls-test")) {
             f.capture.sql("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'O', 'o')",
                     "INSERT INTO app.tags (id, org_id, name, slug) VALUES (1, 1, 'Java', 'java')");
             f.startInvalidator(secured.url(), "REDIS_TLS_CA", tls.caCertificate().toString());

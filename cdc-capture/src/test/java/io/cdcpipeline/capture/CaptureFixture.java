@@ -60,8 +60,13 @@ public final class CaptureFixture {
     }
 
     public static CaptureFixture create(String hint) throws SQLException {
+        return create(hint, EmbeddedInfrastructure.shared().postgres());
+    }
+
+    /** The same on another PostgreSQL server (another version), with the shared Kafka. */
+    public static CaptureFixture create(String hint, io.cdcpipeline.testkit.PostgresServer postgres) throws SQLException {
         EmbeddedInfrastructure infra = EmbeddedInfrastructure.shared();
-        TestDatabase db = infra.postgres().createDatabase(hint);
+        TestDatabase db = postgres.createDatabase(hint);
         Map<String, String> schemaEnv = new HashMap<>(db.superuserEnv());
         for (Role role : Role.values()) {
             if (role != Role.CDC_USER) {

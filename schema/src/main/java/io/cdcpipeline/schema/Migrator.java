@@ -57,8 +57,13 @@ public final class Migrator {
                     }
                 });
             });
+            // As the objects' owner: a migrating role that is no superuser holds admin_user without inheriting its rights.
+            setRoleAdmin(c);
             VerificationReport report = SchemaVerifier.verify(c);
             LOG.info("migrate done: {} changesets applied; verification {}", appliedIds(c).size(), report.ok() ? "passed" : "FAILED");
+            try (Statement s = c.createStatement()) {
+                s.execute("RESET ROLE");
+            }
             return report;
         }
     }

@@ -14,6 +14,8 @@ import java.util.List;
  */
 final class Preflight {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Preflight.class);
+
     private Preflight() {
     }
 
@@ -32,7 +34,9 @@ final class Preflight {
             problems.add("max_replication_slots and max_wal_senders must be at least 1 for cdc-capture");
         }
         if (!RoleProvisioner.query(c, "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_stat_statements')")) {
-            problems.add("the extension pg_stat_statements is not available on this server (install the contrib package)");
+            // Only `schema monitor` reads it: the pipeline works without it.
+            LOG.warn("the extension pg_stat_statements is not available on this server (install the contrib package and add it"
+                    + " to shared_preload_libraries): schema monitor will export no statement statistics");
         }
         boolean superuser = RoleProvisioner.query(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
         if (!superuser) {

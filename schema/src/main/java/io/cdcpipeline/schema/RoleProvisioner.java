@@ -35,11 +35,39 @@ final class RoleProvisioner {
                 LOG.info("created role {}", role.roleName());
             }
         }
+        boolean superuser = query(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+        boolean from16 = query(c, "SELECT current_setting('server_version_num')::int >= 160000");
+        if (!superuser && !query(c, "SELECT pg_has_role('admin_user', '" + (from16 ? "SET" : "MEMBER") + "')")) {
+            // A CREATEROLE migrator (a managed service's admin) needs to SET ROLE admin_user. From 16 on,
+            // creating a role made it a member WITH ADMIN but without SET: it may now grant itself SET
+            // (not INHERIT: it does not take on admin_user's privileges otherwise). On 15, CREATEROLE
+            // may grant any role that is not a superuser.
+            execute(c, from16 ? "GRANT admin_user TO CURRENT_USER WITH INHERIT FALSE, SET TRUE" : "GRANT admin_user TO CURRENT_USER");
+        }
         if (!query(c, "SELECT rolreplication FROM pg_roles WHERE rolname = 'cdc_user'")) {
-            execute(c, "ALTER ROLE cdc_user REPLICATION");
+            try {
+                execute(c, "ALTER ROLE cdc_user REPLICATION");
+            } catch (SQLException e) {
+                throw new SchemaException("cdc_user needs the REPLICATION attribute and " + c.getMetaData().getUserName()
+                        + " may not give it (" + e.getMessage() + "): ask a superuser to run ALTER ROLE cdc_user REPLICATION, or on"
+                        + " a managed service grant its replication role (e.g. GRANT rds_replication TO cdc_user), then migrate again");
+            }
+        }
+        // Before 17 only a materialized view's owner may refresh it: the changelog (running as admin_user)
+        // hands analytics.article_analytics to analytics_user, which PostgreSQL allows only to a member of the new owner.
+        if (query(c, "SELECT current_setting('server_version_num')::int < 170000")
+                && !query(c, "SELECT pg_has_role('admin_user', 'analytics_user', 'MEMBER')")) {
+            execute(c, "GRANT analytics_user TO admin_user");
         }
         if (!query(c, "SELECT pg_has_role('monitor_user', 'pg_monitor', 'MEMBER')")) {
-            execute(c, "GRANT pg_monitor TO monitor_user");
+            try {
+                // Auto-commit: a refused GRANT leaves nothing to roll back.
+                execute(c, "GRANT pg_monitor TO monitor_user");
+            } catch (SQLException e) {
+                // Only schema monitor needs it: the pipeline runs without.
+                LOG.warn("{} may not grant pg_monitor ({}): ask a superuser to run GRANT pg_monitor TO monitor_user;"
+                        + " until then schema monitor sees only its own sessions", c.getMetaData().getUserName(), e.getMessage());
+            }
         }
         for (Map.Entry<Role, Secret> entry : passwords.entrySet()) {
             // Hashed (SCRAM) on the client: the clear password never reaches the server or its log.

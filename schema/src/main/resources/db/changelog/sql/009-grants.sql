@@ -30,6 +30,17 @@ GRANT SELECT, INSERT, UPDATE ON analytics.article_daily_stats TO analytics_user;
 GRANT SELECT ON analytics.article_daily_stats, analytics.article_analytics TO read_only_user;
 --rollback REVOKE ALL ON analytics.article_daily_stats, analytics.article_analytics FROM analytics_user, read_only_user;
 
+--changeset cdc:009-analytics-owner-may-create splitStatements:false rollbackSplitStatements:false
+--comment: on 15 and 16 the next changeset makes analytics_user the view's owner, and a new owner must hold CREATE on the view's schema; the changeset after it takes CREATE back
+DO $do$
+BEGIN
+    IF current_setting('server_version_num')::int < 170000 THEN
+        EXECUTE 'GRANT CREATE ON SCHEMA analytics TO analytics_user';
+    END IF;
+END
+$do$;
+--rollback SELECT 1
+
 --changeset cdc:009-analytics-refresh-right splitStatements:false rollbackSplitStatements:false
 --comment: PostgreSQL 17 grants MAINTAIN (refresh without ownership); on 15 and 16 only the owner may refresh, so analytics_user owns just this view
 DO $do$
@@ -43,6 +54,11 @@ BEGIN
 END
 $do$;
 --rollback DO $do$ BEGIN IF current_setting('server_version_num')::int >= 170000 THEN EXECUTE 'REVOKE MAINTAIN ON analytics.article_analytics FROM analytics_user'; ELSE EXECUTE 'ALTER MATERIALIZED VIEW analytics.article_analytics OWNER TO admin_user'; EXECUTE 'REVOKE SELECT ON app.articles FROM analytics_user'; END IF; END $do$;
+
+--changeset cdc:009-analytics-owner-create-taken-back
+--comment: owning the view, analytics_user needs no CREATE on the schema to refresh it
+REVOKE CREATE ON SCHEMA analytics FROM analytics_user;
+--rollback SELECT 1
 
 --changeset cdc:009-audit-grants
 --comment: the sink may only append to the log and keep its own positions; it can never UPDATE, DELETE or TRUNCATE the log

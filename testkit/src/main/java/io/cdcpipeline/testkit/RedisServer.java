@@ -41,10 +41,14 @@ public final class RedisServer implements AutoCloseable {
     private final TlsMaterial tls;
     private final String password;
     private final boolean persistent;
+    /** The cluster bus port of a Redis Cluster node; 0 for a standalone server. */
+    private final int clusterBusPort;
     private volatile Process process;
 
-    private RedisServer(Path workDir, Path binary, int port, TlsMaterial tls, String password, boolean persistent) {
+    private RedisServer(Path workDir, Path binary, int port, TlsMaterial tls, String password, boolean persistent,
+                        int clusterBusPort) {
         this.workDir = workDir;
+        this.clusterBusPort = clusterBusPort;
         this.binary = binary;
         this.port = port;
         this.tls = tls;
@@ -73,12 +77,22 @@ public final class RedisServer implements AutoCloseable {
         return start(workDir, tls, password, false);
     }
 
+    /** A node of a Redis Cluster (no slots yet: {@link RedisCluster} assigns them); needs redis-server 7. */
+    static RedisServer startClusterNode(Path workDir) {
+        return start(workDir, null, null, false, true);
+    }
+
     private static RedisServer start(Path workDir, TlsMaterial tls, String password, boolean persistent) {
+        return start(workDir, tls, password, persistent, false);
+    }
+
+    private static RedisServer start(Path workDir, TlsMaterial tls, String password, boolean persistent, boolean clusterNode) {
         long started = System.nanoTime();
         Path binary = locateBinary(workDir);
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-            RedisServer server = new RedisServer(workDir, binary, FreePorts.find(), tls, password, persistent);
+            RedisServer server = new RedisServer(workDir, binary, FreePorts.find(), tls, password, persistent,
+                    clusterNode ? FreePorts.find() : 0);
             try {
                 server.launch();
                 LOG.info("Redis ({}) ready on 127.0.0.1:{} in {} ms", binary, server.port,
@@ -140,6 +154,11 @@ public final class RedisServer implements AutoCloseable {
             if (password != null) {
                 command.addAll(List.of("--requirepass", password));
             }
+            if (clusterBusPort > 0) {
+                // cluster-port (Redis 7): the bus on a free port of its own rather than port + 10000.
+                command.addAll(List.of("--cluster-enabled", "yes", "--cluster-config-file", dataDir.resolve("nodes.conf").toString(),
+                        "--cluster-node-timeout", "5000", "--cluster-port", Integer.toString(clusterBusPort)));
+            }
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.redirectErrorStream(true);
             builder.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
@@ -156,6 +175,7 @@ public final class RedisServer implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("redis-server exited with code " + process.exitValue()
                         + (tls != null ? " (TLS needs a TLS-capable redis-server: apt-get install redis-server)" : "")
+                        + (clusterBusPort > 0 ? " (a cluster node needs redis-server 7: apt-get install redis-server)" : "")
                         + ". Its log ends with:\n" + Directories.tail(logFile(), 20));
             }
             if (tls != null ? listening() : ping()) {
@@ -211,6 +231,11 @@ public final class RedisServer implements AutoCloseable {
             return "redis://" + (password == null ? "" : ":" + password + "@") + "127.0.0.1:" + port;
         }
         return "rediss://" + (password == null ? "" : ":" + password + "@") + "localhost:" + port;
+    }
+
+    /** The cluster bus port of a cluster node (0 for a standalone server). */
+    int clusterBusPort() {
+        return clusterBusPort;
     }
 
     public Path binary() {
