@@ -155,7 +155,12 @@ final class SchemaChecks {
                          WHERE EXISTS (SELECT FROM pg_publication WHERE pubname = 'cdc_pub' AND NOT pubviaroot)
                         UNION ALL
                         SELECT format('cdc_pub publishes %s.%s, which must not be captured', schemaname, tablename)
-                          FROM pg_publication_tables WHERE pubname = 'cdc_pub' AND schemaname NOT IN ('app', 'cdc')
+                          FROM pg_publication_tables pt WHERE pubname = 'cdc_pub' AND schemaname NOT IN ('app', 'cdc')
+                           -- a table of the user's own that `schema enroll` prepared carries the context trigger
+                           AND NOT EXISTS (SELECT FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+                                             JOIN pg_namespace n ON n.oid = c.relnamespace
+                                            WHERE tg.tgname = 'audit_context' AND n.nspname = pt.schemaname
+                                              AND c.relname = pt.tablename)
                         UNION ALL
                         SELECT format('cdc_pub does not publish app.%s', t)
                           FROM unnest(ARRAY{APP_TABLES}) t

@@ -28,7 +28,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 @Command(name = "schema", mixinStandardHelpOptions = true,
         description = "Versioned migrations with rollback and verification for the cdc-pipeline database.",
         subcommands = {SchemaCli.Migrate.class, SchemaCli.Rollback.class, SchemaCli.Verify.class, SchemaCli.Status.class,
-                SchemaCli.Partitions.class, SchemaCli.Monitor.class, SchemaCli.Maintain.class})
+                SchemaCli.Partitions.class, SchemaCli.Monitor.class, SchemaCli.Maintain.class, SchemaCli.Enroll.class,
+                SchemaCli.Unenroll.class})
 public final class SchemaCli {
 
     static final int OK = 0;
@@ -92,7 +93,7 @@ public final class SchemaCli {
 
     @Command(name = "migrate", description = "Apply pending changesets (up to --to TAG), then verify.")
     static final class Migrate extends EnvAware implements Callable<Integer> {
-        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3, v4, v5, v6, v7, v8, v9)")
+        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)")
         String tag;
 
         @Override
@@ -109,7 +110,7 @@ public final class SchemaCli {
         Target target;
 
         static final class Target {
-            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1, v2, v3, v4, v5, v6, v7, v8, v9)")
+            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)")
             String tag;
 
             @Option(names = "--count", paramLabel = "N", required = true, description = "number of changesets to undo")
@@ -127,6 +128,62 @@ public final class SchemaCli {
             }
             return OK;
         }
+    }
+
+    @Command(name = "enroll", description = "Prepare tables of your own for capture and audit: publication, REPLICA IDENTITY"
+            + " FULL, read access for cdc_user, the audit_context trigger. Prints every statement; --dry-run changes nothing.")
+    static final class Enroll extends EnvAware implements Callable<Integer> {
+        @Option(names = "--tables", paramLabel = "SPEC", required = true,
+                description = "comma-separated schema.table; '*' matches any characters (e.g. public.orders,billing.*)")
+        String tables;
+
+        @Option(names = "--dry-run", description = "print the statements without running them")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            try (java.sql.Connection c = migrator().connect()) {
+                List<Enrollment.Plan> plans = Enrollment.enrollPlans(c, Enrollment.resolve(c, tables));
+                return print(plans, dryRun, "enroll", out(), () -> Enrollment.apply(c, plans, true));
+            }
+        }
+    }
+
+    @Command(name = "unenroll", description = "Undo what `schema enroll` changed on tables (as recorded in cdc.enrollments)."
+            + " Prints every statement; --dry-run changes nothing.")
+    static final class Unenroll extends EnvAware implements Callable<Integer> {
+        @Option(names = "--tables", paramLabel = "SPEC", required = true, description = "as for enroll")
+        String tables;
+
+        @Option(names = "--dry-run", description = "print the statements without running them")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            try (java.sql.Connection c = migrator().connect()) {
+                List<Enrollment.Plan> plans = Enrollment.unenrollPlans(c, Enrollment.resolve(c, tables));
+                return print(plans, dryRun, "unenroll", out(), () -> Enrollment.apply(c, plans, false));
+            }
+        }
+    }
+
+    private interface SqlRun {
+        void run() throws java.sql.SQLException;
+    }
+
+    private static int print(List<Enrollment.Plan> plans, boolean dryRun, String what, PrintWriter out, SqlRun apply)
+            throws java.sql.SQLException {
+        for (Enrollment.Plan plan : plans) {
+            out.println("-- " + plan.table().display() + (plan.statements().isEmpty() ? ": nothing to change" : ""));
+            plan.statements().forEach(sql -> out.println(sql + ";"));
+        }
+        if (dryRun) {
+            out.println("-- dry run: nothing was changed");
+            return OK;
+        }
+        apply.run();
+        out.println("-- " + what + ": " + plans.size() + " table(s) done, in one transaction");
+        return OK;
     }
 
     @Command(name = "verify", description = "Run the post-migration checks; non-zero exit when one fails.")
