@@ -130,9 +130,8 @@ public final class SchemaCli {
         }
     }
 
-    @Command(name = "enroll", description = "Prepare tables of your own for capture and audit: publication, REPLICA IDENTITY"
-            + " FULL, read access for cdc_user, the audit_context trigger. Prints every statement; --dry-run changes nothing.")
-    static final class Enroll extends EnvAware implements Callable<Integer> {
+    /** enroll and unenroll: the tables, a dry run, and the plans each makes of them. */
+    abstract static class TableCommand extends EnvAware implements Callable<Integer> {
         @Option(names = "--tables", paramLabel = "SPEC", required = true,
                 description = "comma-separated schema.table; '*' matches any characters (e.g. public.orders,billing.*)")
         String tables;
@@ -140,30 +139,44 @@ public final class SchemaCli {
         @Option(names = "--dry-run", description = "print the statements without running them")
         boolean dryRun;
 
+        abstract List<Enrollment.Plan> plans(java.sql.Connection c, List<Enrollment.Table> tables) throws java.sql.SQLException;
+
+        abstract boolean enroll();
+
         @Override
         public Integer call() throws Exception {
             try (java.sql.Connection c = migrator().connect()) {
-                List<Enrollment.Plan> plans = Enrollment.enrollPlans(c, Enrollment.resolve(c, tables));
-                return print(plans, dryRun, "enroll", out(), () -> Enrollment.apply(c, plans, true));
+                List<Enrollment.Plan> plans = plans(c, Enrollment.resolve(c, tables));
+                return print(plans, dryRun, enroll() ? "enroll" : "unenroll", out(), () -> Enrollment.apply(c, plans, enroll()));
             }
+        }
+    }
+
+    @Command(name = "enroll", description = "Prepare tables of your own for capture and audit: publication, REPLICA IDENTITY"
+            + " FULL, read access for cdc_user, the audit_context trigger. Prints every statement; --dry-run changes nothing.")
+    static final class Enroll extends TableCommand {
+        @Override
+        List<Enrollment.Plan> plans(java.sql.Connection c, List<Enrollment.Table> tables) throws java.sql.SQLException {
+            return Enrollment.enrollPlans(c, tables);
+        }
+
+        @Override
+        boolean enroll() {
+            return true;
         }
     }
 
     @Command(name = "unenroll", description = "Undo what `schema enroll` changed on tables (as recorded in cdc.enrollments)."
             + " Prints every statement; --dry-run changes nothing.")
-    static final class Unenroll extends EnvAware implements Callable<Integer> {
-        @Option(names = "--tables", paramLabel = "SPEC", required = true, description = "as for enroll")
-        String tables;
-
-        @Option(names = "--dry-run", description = "print the statements without running them")
-        boolean dryRun;
+    static final class Unenroll extends TableCommand {
+        @Override
+        List<Enrollment.Plan> plans(java.sql.Connection c, List<Enrollment.Table> tables) throws java.sql.SQLException {
+            return Enrollment.unenrollPlans(c, tables);
+        }
 
         @Override
-        public Integer call() throws Exception {
-            try (java.sql.Connection c = migrator().connect()) {
-                List<Enrollment.Plan> plans = Enrollment.unenrollPlans(c, Enrollment.resolve(c, tables));
-                return print(plans, dryRun, "unenroll", out(), () -> Enrollment.apply(c, plans, false));
-            }
+        boolean enroll() {
+            return false;
         }
     }
 
