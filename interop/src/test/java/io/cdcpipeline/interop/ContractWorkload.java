@@ -3,7 +3,6 @@ package io.cdcpipeline.interop;
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Random;
 
 import org.postgresql.PGConnection;
@@ -66,11 +65,5 @@ final class ContractWorkload {
         f.sql("TRUNCATE app.tags CASCADE");
         f.sql("INSERT INTO app.tags (id, org_id, name, slug) VALUES (5000, 1, 'after truncate', 'after-truncate'),"
                 + " (5001, 2, 'tab\tand \"quotes\"', 'odd')");
-    }
-
-    static void execute(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute(sql);
-        }
     }
 }

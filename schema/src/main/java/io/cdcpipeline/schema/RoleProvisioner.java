@@ -36,7 +36,8 @@ final class RoleProvisioner {
             }
         }
         boolean superuser = query(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
-        boolean from16 = query(c, "SELECT current_setting('server_version_num')::int >= 160000");
+        int version = serverVersion(c);
+        boolean from16 = version >= 160000;
         if (!superuser && !query(c, "SELECT pg_has_role('admin_user', '" + (from16 ? "SET" : "MEMBER") + "')")) {
             // A CREATEROLE migrator (a managed service's admin) needs to SET ROLE admin_user. From 16 on,
             // creating a role made it a member WITH ADMIN but without SET: it may now grant itself SET
@@ -55,7 +56,7 @@ final class RoleProvisioner {
         }
         // Before 17 only a materialized view's owner may refresh it: the changelog (running as admin_user)
         // hands analytics.article_analytics to analytics_user, which PostgreSQL allows only to a member of the new owner.
-        if (query(c, "SELECT current_setting('server_version_num')::int < 170000")
+        if (version < 170000
                 && !query(c, "SELECT pg_has_role('admin_user', 'analytics_user', 'MEMBER')")) {
             execute(c, "GRANT analytics_user TO admin_user");
         }
@@ -82,11 +83,18 @@ final class RoleProvisioner {
         // REFRESH MATERIALIZED VIEW CONCURRENTLY builds its diff in a temporary table, as the view's owner.
         execute(c, "GRANT TEMPORARY ON DATABASE " + db + " TO admin_user, analytics_user");
         execute(c, "CREATE SCHEMA IF NOT EXISTS " + MIGRATIONS_SCHEMA + " AUTHORIZATION admin_user");
-        if (query(c, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
+        if (superuser) {
             execute(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
         } else if (!query(c, "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')")) {
             LOG.warn("pg_stat_statements is not installed in {} and {} cannot create it: ask a superuser to run"
                     + " CREATE EXTENSION pg_stat_statements (the monitor needs it)", database, c.getMetaData().getUserName());
+        }
+    }
+
+    private static int serverVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

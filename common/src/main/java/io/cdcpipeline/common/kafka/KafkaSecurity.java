@@ -41,13 +41,14 @@ final class KafkaSecurity {
         }
         boolean tls = protocol != SecurityProtocol.PLAINTEXT;
         boolean sasl = protocol == SecurityProtocol.SASL_SSL;
-        if (!tls && (isSet(s, "KAFKA_SSL_CA_FILE") || isSet(s, "KAFKA_SSL_CERT_FILE") || isSet(s, "KAFKA_SSL_KEY_FILE"))) {
+        if (!tls && (isSet(s, KafkaSettings.KAFKA_SSL_CA_FILE.name()) || isSet(s, KafkaSettings.KAFKA_SSL_CERT_FILE.name()) || isSet(s, KafkaSettings.KAFKA_SSL_KEY_FILE.name()))) {
             s.problem("KAFKA_SSL_* is set but KAFKA_SECURITY_PROTOCOL is plaintext: set it to ssl or sasl-ssl");
         }
-        if (!sasl && (isSet(s, "KAFKA_SASL_USERNAME") || isSet(s, "KAFKA_SASL_PASSWORD") || isSet(s, "KAFKA_SASL_PASSWORD_FILE"))) {
+        if (!sasl && (isSet(s, KafkaSettings.KAFKA_SASL_USERNAME.name()) || isSet(s, KafkaSettings.KAFKA_SASL_PASSWORD.name())
+                || isSet(s, Settings.fileVariant(KafkaSettings.KAFKA_SASL_PASSWORD)))) {
             s.problem("KAFKA_SASL_USERNAME/PASSWORD are set but KAFKA_SECURITY_PROTOCOL is not sasl-ssl");
         }
-        if (isSet(s, "KAFKA_SSL_CERT_FILE") != isSet(s, "KAFKA_SSL_KEY_FILE")) {
+        if (isSet(s, KafkaSettings.KAFKA_SSL_CERT_FILE.name()) != isSet(s, KafkaSettings.KAFKA_SSL_KEY_FILE.name())) {
             s.problem("KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (mutual TLS): set both or neither");
         }
         props.put("security.protocol", protocol.name());
@@ -58,8 +59,8 @@ final class KafkaSecurity {
             });
             if (cert.isPresent() && key.isPresent()) {
                 props.put("ssl.keystore.type", "PEM");
-                props.put("ssl.keystore.certificate.chain", text(s, "KAFKA_SSL_CERT_FILE", cert.get()));
-                props.put("ssl.keystore.key", text(s, "KAFKA_SSL_KEY_FILE", key.get()));
+                props.put("ssl.keystore.certificate.chain", text(s, KafkaSettings.KAFKA_SSL_CERT_FILE.name(), cert.get()));
+                props.put("ssl.keystore.key", text(s, KafkaSettings.KAFKA_SSL_KEY_FILE.name(), key.get()));
             }
         }
         if (sasl) {
