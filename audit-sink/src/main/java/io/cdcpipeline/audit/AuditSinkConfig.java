@@ -41,7 +41,8 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     public static final Setting<String> AUDIT_TOPIC_PREFIX = Setting.string("AUDIT_TOPIC_PREFIX",
             "deprecated: KAFKA_TOPIC_PREFIX");
     public static final Setting<String> AUDIT_SCHEMAS = Setting.string("AUDIT_SCHEMAS",
-            "comma-separated schemas whose change topics are audited").withDefault("app");
+            "comma-separated schemas whose change topics are audited. Unset: every table capture publishes (every"
+            + " <prefix>.<schema>.<table> topic but capture's own schema cdc), new ones as they appear");
     public static final Setting<String> AUDIT_CONSUMER_GROUP = Setting.string("AUDIT_CONSUMER_GROUP",
             "Kafka consumer group; instances in one group share the partitions").withDefault("audit-sink");
     public static final Setting<Boolean> AUDIT_INCLUDE_SNAPSHOTS = Setting.bool("AUDIT_INCLUDE_SNAPSHOTS",
@@ -114,7 +115,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         DatabaseConfig database = DatabaseConfig.read(s, "audit-sink");
         KafkaSettings kafka = KafkaSettings.read(s);
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
-        List<String> schemas = List.of(s.required(AUDIT_SCHEMAS).split("\\s*,\\s*"));
+        List<String> schemas = s.optional(AUDIT_SCHEMAS).map(v -> List.of(v.trim().split("\\s*,\\s*"))).orElse(List.of());
         Map<String, Set<String>> masked = maskedColumns(s);
         String prefix = KafkaSettings.topicPrefix(s, AUDIT_TOPIC_PREFIX);
         String checkpointDir = s.required(AUDIT_CHECKPOINT_DIR);
@@ -139,9 +140,10 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return topicPrefix + ".message";
     }
 
-    /** Change topics of the audited schemas, the message topic, and the replayed dead letters. */
+    /** Change topics of the audited schemas (all but cdc when none are named), the message topic, and the replayed dead letters. */
     public Pattern topics() {
-        String schemaAlternatives = String.join("|", schemas.stream().map(Pattern::quote).toList());
+        String schemaAlternatives = schemas.isEmpty() ? "(?!cdc\\.)[^.]+"
+                : String.join("|", schemas.stream().map(Pattern::quote).toList());
         return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)|"
                 + Pattern.quote(DeadLetterQueue.replayTopic(deadLetterTopic)));
     }

@@ -42,4 +42,23 @@ class AuditSinkConfigTest {
         assertThat(config.checkpoints().directory()).isEqualTo(dir.resolve("checkpoints"));
         assertThat(config.chainTakeoverAfter().toMillis()).isEqualTo(30_000);
     }
+
+    @Test
+    void shouldAuditEveryCapturedSchemaUnlessSchemasAreNamed(@TempDir Path dir) {
+        Map<String, String> env = base();
+        env.putAll(LocalCheckpoints.env(dir));
+        env.put("KAFKA_TOPIC_PREFIX", "shop");
+        env.put("DB_SSL_ROOT_CERT", env.get("AUDIT_CHECKPOINT_PUBLIC_KEY_FILE"));
+
+        java.util.regex.Pattern every = AuditSinkConfig.from(env).topics();
+        assertThat(java.util.List.of("shop.app.articles", "shop.billing.invoices", "shop.message", "audit-sink.dlq.replay"))
+                .allMatch(t -> every.matcher(t).matches());
+        assertThat(java.util.List.of("shop.cdc.heartbeat", "shop.transaction", "shop.audit-checkpoints", "other.billing.invoices",
+                "__debezium-heartbeat.shop", "cdc-capture.shop.offsets")).noneMatch(t -> every.matcher(t).matches());
+
+        env.put("AUDIT_SCHEMAS", "app");
+        java.util.regex.Pattern named = AuditSinkConfig.from(env).topics();
+        assertThat(named.matcher("shop.app.articles").matches()).isTrue();
+        assertThat(named.matcher("shop.billing.invoices").matches()).isFalse();
+    }
 }

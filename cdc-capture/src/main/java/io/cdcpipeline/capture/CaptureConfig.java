@@ -26,6 +26,13 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
 
     static final int DEFAULT_METRICS_PORT = 9401;
 
+    /** This configuration capturing {@code tableIncludeList} (regular expressions, comma-separated). */
+    CaptureConfig withTables(String tableIncludeList) {
+        return new CaptureConfig(database, kafka, metrics, topicPrefix, slotName, publication, tableIncludeList, excludedColumns,
+                maskedColumns, maskSalt, snapshotMode, topicPartitions, topicReplicationFactor, offsetsTopic, heartbeatInterval,
+                offsetFlushInterval, jsonWithSchemas, leaderCheckInterval, restartDelay, maxRestartDelay, maxMessageBytes);
+    }
+
     public static final Setting<String> CAPTURE_TOPIC_PREFIX = Setting.string("CAPTURE_TOPIC_PREFIX",
             "deprecated: KAFKA_TOPIC_PREFIX")
             .requiring(s -> s.matches("[A-Za-z0-9_-]+"), "letters, digits, '_' or '-'");
@@ -35,9 +42,9 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
     public static final Setting<String> CAPTURE_PUBLICATION = Setting.string("CAPTURE_PUBLICATION",
             "publication created by `schema migrate`").withDefault("cdc_pub");
     public static final Setting<String> CAPTURE_TABLES = Setting.string("CAPTURE_TABLES",
-            "regular expressions of schema.table to capture (Debezium table.include.list); the default takes every"
-            + " application table but not the partitions of partitioned ones (their rows arrive under the parent)")
-            .withDefault("app\\.(?!.+_(p[0-9]{6}|default)$).+");
+            "regular expressions of schema.table to capture (Debezium table.include.list). Unset: every table of the"
+            + " publication but capture's own (schema cdc), read again at each start, so a table `schema enroll` added"
+            + " is captured from the next restart on");
     public static final Setting<String> CAPTURE_EXCLUDED_COLUMNS = Setting.string("CAPTURE_EXCLUDED_COLUMNS",
             "schema.table.column expressions that never leave the database")
             .withDefault("app\\.users\\.password_hash,app\\.articles\\.searchable");
@@ -98,7 +105,7 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
         }
         Integer partitions = s.required(CAPTURE_TOPIC_PARTITIONS);
         CaptureConfig config = new CaptureConfig(database, kafka, metrics, prefix, s.required(CAPTURE_SLOT_NAME),
-                s.required(CAPTURE_PUBLICATION), s.required(CAPTURE_TABLES), s.required(CAPTURE_EXCLUDED_COLUMNS), masked, salt,
+                s.required(CAPTURE_PUBLICATION), s.optional(CAPTURE_TABLES).orElse(""), s.required(CAPTURE_EXCLUDED_COLUMNS), masked, salt,
                 s.required(CAPTURE_SNAPSHOT_MODE), partitions == null ? 1 : partitions,
                 KafkaSettings.replicationFactor(s, CAPTURE_TOPIC_REPLICATION_FACTOR),
                 s.optional(CAPTURE_OFFSETS_TOPIC).orElse("cdc-capture." + prefix + ".offsets"),

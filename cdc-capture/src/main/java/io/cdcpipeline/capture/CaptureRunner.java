@@ -98,7 +98,14 @@ public final class CaptureRunner {
 
     /** Runs one engine until it ends, leadership is lost or a stop is requested; returns its failure, if any. */
     private Throwable runEngineWhileLeader() throws InterruptedException {
-        EngineRun run = EngineRun.start(config, metrics);
+        CaptureConfig resolved;
+        try {
+            // Without CAPTURE_TABLES the publication says what to capture: read again at each start.
+            resolved = CapturedTables.resolve(config);
+        } catch (java.sql.SQLException e) {
+            return e;
+        }
+        EngineRun run = EngineRun.start(resolved, metrics);
         current = run;
         try {
             while (true) {

@@ -65,9 +65,16 @@ public final class CaptureFixture {
 
     /** The same on another PostgreSQL server (another version), with the shared Kafka. */
     public static CaptureFixture create(String hint, io.cdcpipeline.testkit.PostgresServer postgres) throws SQLException {
+        return create(hint, postgres, true);
+    }
+
+    /** {@code withExample} false: only the pipeline's own objects, as in a database of the user's own tables. */
+    public static CaptureFixture create(String hint, io.cdcpipeline.testkit.PostgresServer postgres, boolean withExample)
+            throws SQLException {
         EmbeddedInfrastructure infra = EmbeddedInfrastructure.shared();
         TestDatabase db = postgres.createDatabase(hint);
         Map<String, String> schemaEnv = new HashMap<>(db.superuserEnv());
+        schemaEnv.put("SCHEMA_EXAMPLE", String.valueOf(withExample));
         for (Role role : Role.values()) {
             if (role != Role.CDC_USER) {
                 schemaEnv.put(role.passwordSetting().name(), PASSWORD);

@@ -2,6 +2,7 @@ package io.cdcpipeline.schema;
 
 import java.io.OutputStream;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,9 @@ import liquibase.Scope;
 import liquibase.UpdateSummaryEnum;
 import liquibase.UpdateSummaryOutputEnum;
 import liquibase.analytics.configuration.AnalyticsArgs;
+import liquibase.changelog.ChangeLogParameters;
 import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
 import liquibase.command.CommandScope;
 import liquibase.command.core.ReleaseLocksCommandStep;
 import liquibase.command.core.RollbackCommandStep;
@@ -26,7 +29,9 @@ import liquibase.command.core.helpers.ShowSummaryArgument;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
+import liquibase.parser.ChangeLogParserFactory;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.resource.ResourceAccessor;
 import liquibase.ui.LoggerUIService;
 
 /**
@@ -44,17 +49,47 @@ final class LiquibaseRunner implements AutoCloseable {
         JulBridge.install();
     }
 
-    private final Database database;
+    /** Liquibase context of the changesets of the blog example; the pipeline's own variants are {@code !example}. */
+    static final String EXAMPLE = "example";
+    /** The context an installation without the example runs with (matches {@code !example} and every unmarked changeset). */
+    static final String PIPELINE_ONLY = "pipeline";
 
-    LiquibaseRunner(Connection connection) throws Exception {
+    private final Database database;
+    private final String contexts;
+
+    /** {@code withExample}: which changesets updates apply (rollbacks undo whatever was applied). */
+    LiquibaseRunner(Connection connection, boolean withExample) throws Exception {
         this.database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
         database.setLiquibaseSchemaName(RoleProvisioner.MIGRATIONS_SCHEMA);
+        this.contexts = contexts(withExample);
+    }
+
+    static String contexts(boolean withExample) {
+        return withExample ? EXAMPLE : PIPELINE_ONLY;
+    }
+
+    /** The ids of the changesets an installation with or without the example has, in order; reads no database. */
+    static List<String> changeSetIds(boolean withExample) throws Exception {
+        return inScope(() -> {
+            ResourceAccessor resources = Scope.getCurrentScope().getResourceAccessor();
+            DatabaseChangeLog changeLog = ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources)
+                    .parse(CHANGELOG, new ChangeLogParameters(), resources);
+            Contexts contexts = new Contexts(contexts(withExample));
+            List<String> ids = new ArrayList<>();
+            for (ChangeSet changeSet : changeLog.getChangeSets()) {
+                if (changeSet.getContextFilter() == null || changeSet.getContextFilter().matches(contexts)) {
+                    ids.add(changeSet.getId());
+                }
+            }
+            return ids;
+        });
     }
 
     void update() throws Exception {
         inScope(() -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
                 .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
                 .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, CHANGELOG)
+                .addArgumentValue(UpdateCommandStep.CONTEXTS_ARG, contexts)
                 .addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY, UpdateSummaryEnum.OFF)
                 .addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY_OUTPUT, UpdateSummaryOutputEnum.LOG)
                 .setOutput(OutputStream.nullOutputStream())
@@ -65,6 +100,7 @@ final class LiquibaseRunner implements AutoCloseable {
         inScope(() -> new CommandScope(UpdateToTagCommandStep.COMMAND_NAME)
                 .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
                 .addArgumentValue(UpdateToTagCommandStep.CHANGELOG_FILE_ARG, CHANGELOG)
+                .addArgumentValue(UpdateToTagCommandStep.CONTEXTS_ARG, contexts)
                 .addArgumentValue(UpdateToTagCommandStep.TAG_ARG, tag)
                 .addArgumentValue(ShowSummaryArgument.SHOW_SUMMARY, UpdateSummaryEnum.OFF)
                 .setOutput(OutputStream.nullOutputStream())
@@ -100,7 +136,7 @@ final class LiquibaseRunner implements AutoCloseable {
     List<ChangeSet> pending() throws Exception {
         return inScope(() -> {
             Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
-            return liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression());
+            return liquibase.listUnrunChangeSets(new Contexts(contexts), new LabelExpression());
         });
     }
 

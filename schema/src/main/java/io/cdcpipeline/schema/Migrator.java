@@ -31,6 +31,9 @@ public final class Migrator {
 
     /** Key of the session advisory lock every migrator takes first ("cdc_mig" in ASCII). */
     static final long MIGRATION_LOCK = 0x6364635f6d6967L;
+    /** The first changeset of an installation with the blog example, and of one without. */
+    static final String EXAMPLE_FIRST_CHANGESET = "001-schemas";
+    static final String PIPELINE_FIRST_CHANGESET = "001-pipeline-schemas";
     private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
     private static final Object LIQUIBASE_IN_JVM = new Object();
 
@@ -40,16 +43,22 @@ public final class Migrator {
         this.config = config;
     }
 
-    /** Pre-flight checks, roles, then the changelog (up to {@code toTag} if given), then verification. */
-    public VerificationReport migrate(Optional<String> toTag) throws SQLException {
+    /**
+     * Pre-flight checks, roles and database privileges (each logged before it runs), then the
+     * changelog (up to {@code toTag} if given), then verification. {@code adoptRoles}: roles of our
+     * names that cdc-pipeline did not create may be taken over; otherwise they stop the migration.
+     */
+    public VerificationReport migrate(Optional<String> toTag, boolean adoptRoles) throws SQLException {
         try (Connection c = connect()) {
             List<String> problems = Preflight.problems(c);
             if (!problems.isEmpty()) {
                 throw new SchemaException("pre-flight checks failed, nothing was changed:\n  - " + String.join("\n  - ", problems));
             }
+            boolean example = withExample(c);
             withMigrationLock(c, () -> {
-                RoleProvisioner.provision(c, config.rolePasswords());
-                runAsAdmin(c, runner -> {
+                RoleProvisioner.apply(c, RoleProvisioner.plan(c, example, config.rolePasswords(), adoptRoles,
+                        !appliedIds(c).isEmpty()));
+                runAsAdmin(c, example, runner -> {
                     if (toTag.isPresent()) {
                         runner.updateToTag(toTag.get());
                     } else {
@@ -68,15 +77,56 @@ public final class Migrator {
         }
     }
 
+    /** {@link #migrate(Optional, boolean)} without adopting roles. */
+    public VerificationReport migrate(Optional<String> toTag) throws SQLException {
+        return migrate(toTag, false);
+    }
+
+    /** What {@link #migrate} would do, changing nothing. */
+    public MigrationPlan plan(Optional<String> toTag, boolean adoptRoles) throws SQLException {
+        try (Connection c = connect()) {
+            boolean example = withExample(c);
+            List<String> applied = appliedIds(c);
+            List<String> pending = new ArrayList<>(LiquibaseRunner.changeSetIds(example));
+            pending.removeAll(applied);
+            // Tags are changesets of their own, "tag-<name>": an update to a tag stops after it.
+            toTag.map(tag -> pending.indexOf("tag-" + tag)).filter(i -> i >= 0)
+                    .ifPresent(i -> pending.subList(i + 1, pending.size()).clear());
+            return new MigrationPlan(example, Preflight.problems(c),
+                    RoleProvisioner.plan(c, example, config.rolePasswords(), adoptRoles, !applied.isEmpty()), pending);
+        } catch (SQLException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SchemaException(describe(e), e);
+        }
+    }
+
+    /**
+     * Whether this database has (or gets) the blog example: fixed by its first migration, from
+     * {@code SCHEMA_EXAMPLE} (default true) for a new one. Asking to change it is an error: the two
+     * installations differ from their first changeset on.
+     */
+    private boolean withExample(Connection c) throws SQLException {
+        List<String> applied = appliedIds(c);
+        Optional<Boolean> installed = applied.contains(EXAMPLE_FIRST_CHANGESET) ? Optional.of(true)
+                : applied.contains(PIPELINE_FIRST_CHANGESET) ? Optional.of(false) : Optional.empty();
+        if (installed.isPresent() && config.example().isPresent() && !installed.equals(config.example())) {
+            throw new SchemaException("SCHEMA_EXAMPLE=" + config.example().get() + " but this database was first migrated "
+                    + (installed.get() ? "with" : "without") + " the blog example, which cannot change; unset SCHEMA_EXAMPLE"
+                    + " (or roll back to tag empty first)");
+        }
+        return installed.orElse(config.example().orElse(true));
+    }
+
     public void rollbackToTag(String tag) throws SQLException {
         try (Connection c = connect()) {
-            withMigrationLock(c, () -> runAsAdmin(c, runner -> runner.rollbackToTag(tag)));
+            withMigrationLock(c, () -> runAsAdmin(c, withExample(c), runner -> runner.rollbackToTag(tag)));
         }
     }
 
     public void rollbackCount(int count) throws SQLException {
         try (Connection c = connect()) {
-            withMigrationLock(c, () -> runAsAdmin(c, runner -> runner.rollbackCount(count)));
+            withMigrationLock(c, () -> runAsAdmin(c, withExample(c), runner -> runner.rollbackCount(count)));
         }
     }
 
@@ -90,7 +140,7 @@ public final class Migrator {
         try (Connection c = connect()) {
             List<String> applied = appliedIds(c);
             List<String> pending = new ArrayList<>();
-            runAsAdmin(c, runner -> {
+            runAsAdmin(c, withExample(c), runner -> {
                 for (ChangeSet changeSet : runner.pending()) {
                     pending.add(changeSet.getId());
                 }
@@ -168,15 +218,15 @@ public final class Migrator {
         }
     }
 
-    private void runAsAdmin(Connection c, RunnerWork work) throws SQLException {
-        runAsAdmin(c, work, true);
+    private void runAsAdmin(Connection c, boolean example, RunnerWork work) throws SQLException {
+        runAsAdmin(c, example, work, true);
     }
 
     /** {@code holdingMigrationLock}: only then may a Liquibase lock row be judged stale and released. */
-    private void runAsAdmin(Connection c, RunnerWork work, boolean holdingMigrationLock) throws SQLException {
+    private void runAsAdmin(Connection c, boolean example, RunnerWork work, boolean holdingMigrationLock) throws SQLException {
         setRoleAdmin(c);
         synchronized (LIQUIBASE_IN_JVM) {
-            try (LiquibaseRunner runner = new LiquibaseRunner(c)) {
+            try (LiquibaseRunner runner = new LiquibaseRunner(c, example)) {
                 if (holdingMigrationLock && staleLiquibaseLock(c)) {
                     LOG.warn("releasing a Liquibase lock left by a migrator that died (we hold the migration lock)");
                     runner.releaseLocks();
@@ -255,6 +305,9 @@ public final class Migrator {
                     if (failed.getPrecondition() instanceof liquibase.precondition.core.SqlPrecondition sql) {
                         text.append(" for: ").append(sql.getSql().trim());
                     }
+                }
+                if (changeSet.contains(EXAMPLE_FIRST_CHANGESET)) {
+                    text.append("\n  (to install only the pipeline's own objects next to schemas of yours, set SCHEMA_EXAMPLE=false)");
                 }
                 return text.toString();
             }

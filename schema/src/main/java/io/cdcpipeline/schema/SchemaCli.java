@@ -91,14 +91,28 @@ public final class SchemaCli {
         }
     }
 
-    @Command(name = "migrate", description = "Apply pending changesets (up to --to TAG), then verify.")
+    @Command(name = "migrate", description = "Create the roles and grant database privileges (each statement logged first),"
+            + " apply pending changesets (up to --to TAG), then verify.")
     static final class Migrate extends EnvAware implements Callable<Integer> {
         @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)")
         String tag;
 
+        @Option(names = "--dry-run", description = "print the cluster- and database-wide statements and the changesets"
+                + " migrate would run, and what it would refuse; change nothing")
+        boolean dryRun;
+
+        @Option(names = "--adopt-roles", description = "take over existing roles of the pipeline's names that cdc-pipeline"
+                + " did not create (they get its privileges and, if set, its passwords)")
+        boolean adoptRoles;
+
         @Override
         public Integer call() throws Exception {
-            VerificationReport report = migrator().migrate(Optional.ofNullable(tag));
+            if (dryRun) {
+                MigrationPlan plan = migrator().plan(Optional.ofNullable(tag), adoptRoles);
+                out().print(plan.render());
+                return plan.problems().isEmpty() && plan.provisioning().refusals().isEmpty() ? OK : FAILED;
+            }
+            VerificationReport report = migrator().migrate(Optional.ofNullable(tag), adoptRoles);
             out().println(report);
             return report.ok() ? OK : FAILED;
         }

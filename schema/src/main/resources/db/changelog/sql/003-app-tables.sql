@@ -1,19 +1,19 @@
 --liquibase formatted sql
 
---changeset cdc:003-session-functions splitStatements:false
+--changeset cdc:003-session-functions splitStatements:false context:example
 --comment: the app.user_id / app.org_id settings the application sets with SET LOCAL; unset, empty or malformed means NULL, so policies return no rows instead of raising
 CREATE FUNCTION app.current_user_id() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
     SELECT CASE WHEN v ~ '^[0-9]{1,18}$' THEN v::bigint END FROM (SELECT current_setting('app.user_id', true) AS v) s
 $fn$;
 --rollback DROP FUNCTION app.current_user_id();
 
---changeset cdc:003-session-functions-org splitStatements:false
+--changeset cdc:003-session-functions-org splitStatements:false context:example
 CREATE FUNCTION app.current_org_id() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
     SELECT CASE WHEN v ~ '^[0-9]{1,18}$' THEN v::bigint END FROM (SELECT current_setting('app.org_id', true) AS v) s
 $fn$;
 --rollback DROP FUNCTION app.current_org_id();
 
---changeset cdc:003-organizations-users
+--changeset cdc:003-organizations-users context:example
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND tablename IN ('organizations', 'users', 'memberships')
 CREATE TABLE app.organizations (
@@ -45,7 +45,7 @@ CREATE TABLE app.memberships (
 --rollback DROP TABLE app.users;
 --rollback DROP TABLE app.organizations;
 
---changeset cdc:003-content
+--changeset cdc:003-content context:example
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND tablename IN ('categories', 'tags', 'articles', 'article_tags', 'comments', 'user_favorites')
 CREATE TABLE app.categories (
@@ -109,7 +109,7 @@ CREATE TABLE app.user_favorites (
 --rollback DROP TABLE app.tags;
 --rollback DROP TABLE app.categories;
 
---changeset cdc:003-user-data
+--changeset cdc:003-user-data context:example
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_tables WHERE schemaname = 'app' AND tablename IN ('user_preferences', 'user_sessions')
 CREATE TABLE app.user_preferences (

@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset cdc:004-article-views
+--changeset cdc:004-article-views context:example
 --comment: views are telemetry, range-partitioned by month; the primary key must contain the partition key (a SERIAL id alone is not unique across partitions). No foreign key: views outlive their article until retention drops the month.
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' AND c.relname = 'article_views'
@@ -17,7 +17,7 @@ INSERT INTO maintenance.monthly_partitioned (parent, months_ahead, retain_months
 --rollback DELETE FROM maintenance.monthly_partitioned WHERE parent = 'app.article_views'::regclass;
 --rollback DROP TABLE app.article_views;
 
---changeset cdc:004-article-views-partitions
+--changeset cdc:004-article-views-partitions context:example
 --comment: the current month and three ahead; `schema partitions ensure` keeps it so
 SELECT count(*) FROM maintenance.ensure_monthly_partitions('app.article_views', 3, NULL);
 --rollback SELECT 1;

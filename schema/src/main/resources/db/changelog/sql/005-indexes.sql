@@ -1,24 +1,24 @@
 --liquibase formatted sql
 
---changeset cdc:005-articles-searchable-gin runInTransaction:false
+--changeset cdc:005-articles-searchable-gin runInTransaction:false context:example
 --comment: full-text search over the generated searchable column. CONCURRENTLY, so it can be added to a live table; a failed build leaves an INVALID index, dropped first on a retry and reported by `schema verify`.
 DROP INDEX CONCURRENTLY IF EXISTS app.idx_articles_searchable;
 CREATE INDEX CONCURRENTLY idx_articles_searchable ON app.articles USING gin (searchable);
 --rollback DROP INDEX CONCURRENTLY IF EXISTS app.idx_articles_searchable;
 
---changeset cdc:005-users-active-email runInTransaction:false
+--changeset cdc:005-users-active-email runInTransaction:false context:example
 --comment: the seed's partial index: login look-ups of active users by e-mail
 DROP INDEX CONCURRENTLY IF EXISTS app.idx_users_active;
 CREATE INDEX CONCURRENTLY idx_users_active ON app.users (email) WHERE is_active;
 --rollback DROP INDEX CONCURRENTLY IF EXISTS app.idx_users_active;
 
---changeset cdc:005-articles-author-status-covering runInTransaction:false
+--changeset cdc:005-articles-author-status-covering runInTransaction:false context:example
 --comment: the seed's covering index: an author's articles by status, answered from the index alone
 DROP INDEX CONCURRENTLY IF EXISTS app.idx_articles_author_status_covering;
 CREATE INDEX CONCURRENTLY idx_articles_author_status_covering ON app.articles (author_id, status) INCLUDE (id, title, published_at);
 --rollback DROP INDEX CONCURRENTLY IF EXISTS app.idx_articles_author_status_covering;
 
---changeset cdc:005-foreign-key-indexes
+--changeset cdc:005-foreign-key-indexes context:example
 --comment: indexes for the foreign keys the services and RLS policies filter on (tables are new here, so no CONCURRENTLY needed)
 CREATE INDEX idx_users_org ON app.users (org_id);
 CREATE INDEX idx_memberships_user ON app.memberships (user_id);

@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset cdc:006-rls-user-owned
+--changeset cdc:006-rls-user-owned context:example
 --comment: user data is visible only to its owner: app.user_id set by the application with SET LOCAL. Analysts and the capture role read everything (cdc_user must, for snapshots).
 ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.user_preferences ENABLE ROW LEVEL SECURITY;
@@ -31,7 +31,7 @@ CREATE POLICY user_favorites_readers ON app.user_favorites FOR SELECT TO read_on
 --rollback ALTER TABLE app.user_preferences DISABLE ROW LEVEL SECURITY;
 --rollback ALTER TABLE app.users DISABLE ROW LEVEL SECURITY;
 
---changeset cdc:006-rls-organization-scoped
+--changeset cdc:006-rls-organization-scoped context:example
 --comment: organization data is visible only within app.org_id, for reads and writes
 ALTER TABLE app.organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.memberships ENABLE ROW LEVEL SECURITY;

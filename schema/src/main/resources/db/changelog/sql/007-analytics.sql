@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset cdc:007-article-daily-stats
+--changeset cdc:007-article-daily-stats context:example
 --comment: absolute counts per article and day, upserted by analytics-aggregator; partitioned by month like the views they count
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'analytics' AND c.relname = 'article_daily_stats'
@@ -19,7 +19,7 @@ SELECT count(*) FROM maintenance.ensure_monthly_partitions('analytics.article_da
 --rollback DELETE FROM maintenance.monthly_partitioned WHERE parent = 'analytics.article_daily_stats'::regclass;
 --rollback DROP TABLE analytics.article_daily_stats;
 
---changeset cdc:007-article-analytics
+--changeset cdc:007-article-analytics context:example
 --comment: per-article totals for published articles. The seed joined views, comments and favorites at once, so each count was multiplied by the others; these totals come from the pre-aggregated daily stats. The unique index lets REFRESH ... CONCURRENTLY run without blocking readers.
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_matviews WHERE schemaname = 'analytics' AND matviewname = 'article_analytics'

@@ -19,7 +19,7 @@ GRANT SELECT, INSERT, DELETE ON cdc.signal TO cdc_user;
 --rollback DROP TABLE cdc.signal;
 --rollback DROP TABLE cdc.heartbeat;
 
---changeset cdc:010-replica-identity-full
+--changeset cdc:010-replica-identity-full context:example
 --comment: UPDATE and DELETE carry the full before image, and unchanged TOASTed values arrive with their real value instead of a placeholder
 ALTER TABLE app.organizations REPLICA IDENTITY FULL;
 ALTER TABLE app.users REPLICA IDENTITY FULL;
@@ -46,7 +46,7 @@ ALTER TABLE app.article_views REPLICA IDENTITY FULL;
 --rollback ALTER TABLE app.users REPLICA IDENTITY DEFAULT;
 --rollback ALTER TABLE app.organizations REPLICA IDENTITY DEFAULT;
 
---changeset cdc:010-article-views-partitions-replica-identity splitStatements:false
+--changeset cdc:010-article-views-partitions-replica-identity splitStatements:false context:example
 --comment: replica identity is per partition (WAL is written per partition): set it on existing ones; ensure_monthly_partitions copies it to new ones
 DO $do$
 DECLARE p regclass;
@@ -58,7 +58,7 @@ END
 $do$;
 --rollback SELECT 1;
 
---changeset cdc:010-publication
+--changeset cdc:010-publication context:example
 --comment: application tables only, never audit or analytics (no feedback loop); partitions are published under the parent's name
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_publication WHERE pubname = 'cdc_pub'
@@ -67,6 +67,13 @@ CREATE PUBLICATION cdc_pub FOR TABLE
     app.comments, app.user_favorites, app.user_preferences, app.user_sessions, app.article_views,
     cdc.heartbeat, cdc.signal
     WITH (publish_via_partition_root = true);
+--rollback DROP PUBLICATION cdc_pub;
+
+--changeset cdc:010-pipeline-publication context:!example
+--comment: without the example the publication starts with capture's own tables; `schema enroll` adds the user's
+--preconditions onFail:HALT onError:HALT
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_publication WHERE pubname = 'cdc_pub'
+CREATE PUBLICATION cdc_pub FOR TABLE cdc.heartbeat, cdc.signal WITH (publish_via_partition_root = true);
 --rollback DROP PUBLICATION cdc_pub;
 
 --changeset cdc:010-audit-context-function splitStatements:false
@@ -89,7 +96,7 @@ END
 $fn$;
 --rollback DROP FUNCTION cdc.emit_audit_context();
 
---changeset cdc:010-audit-context-triggers
+--changeset cdc:010-audit-context-triggers context:example
 --comment: statement-level, so a bulk statement costs one function call, not one per row
 CREATE TRIGGER audit_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON app.organizations FOR EACH STATEMENT EXECUTE FUNCTION cdc.emit_audit_context();
 CREATE TRIGGER audit_context AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON app.users FOR EACH STATEMENT EXECUTE FUNCTION cdc.emit_audit_context();

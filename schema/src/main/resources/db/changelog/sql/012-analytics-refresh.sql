@@ -1,6 +1,6 @@
 --liquibase formatted sql
 
---changeset cdc:012-refresh-state
+--changeset cdc:012-refresh-state context:example
 --comment: when the materialized view became stale (first stats change since its last refresh) and when it was refreshed: shared by every analytics-aggregator instance, so whichever holds the refresh lock knows what to do and staleness is measurable
 --preconditions onFail:HALT onError:HALT
 --precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_tables WHERE schemaname = 'analytics' AND tablename IN ('refresh_state', 'refresh_log')

@@ -58,7 +58,7 @@ REVOKE ALL ON FUNCTION monitoring.index_bloat() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION monitoring.index_bloat() TO monitor_user;
 --rollback DROP FUNCTION monitoring.index_bloat();
 
---changeset cdc:013-matview-staleness splitStatements:false
+--changeset cdc:013-matview-staleness splitStatements:false context:example
 --comment: how long each materialized view has been out of date (0 when current) and its last refresh, from analytics.refresh_state
 CREATE FUNCTION monitoring.matview_staleness()
 RETURNS TABLE (view_name text, stale_seconds double precision, last_refresh_at timestamptz)

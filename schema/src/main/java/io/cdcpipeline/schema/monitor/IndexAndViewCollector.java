@@ -45,6 +45,9 @@ final class IndexAndViewCollector implements Collector {
                 bloatBytes.add(row.getDouble(4), labels);
                 bloatRatio.add(row.getDouble(5), labels);
             });
+        }
+        // Only the blog example has materialized views (and this function, migration 013).
+        if (functions && Sql.bool(c, "SELECT to_regprocedure('monitoring.matview_staleness()') IS NOT NULL")) {
             Sql.forEachRow(c, "SELECT view_name, stale_seconds, coalesce(extract(epoch FROM last_refresh_at), 0)"
                     + " FROM monitoring.matview_staleness()", row -> {
                         staleness.add(row.getDouble(2), "matviewname", row.getString(1));
