@@ -30,7 +30,8 @@ record VerificationTarget(ConnectionSettings database, Optional<KafkaSettings> k
     static VerificationTarget read(Settings settings, String clientName) {
         String prefix = KafkaSettings.topicPrefix(settings, AuditSinkConfig.AUDIT_TOPIC_PREFIX);
         return new VerificationTarget(ConnectionSettings.read(settings, clientName),
-                settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS).map(KafkaSettings::new),
+                // With the security settings: verify reads the change topics and checkpoints like any other client.
+                settings.optional(KafkaSettings.KAFKA_BOOTSTRAP_SERVERS).map(bootstrap -> KafkaSettings.read(settings)),
                 settings.required(AuditSinkConfig.AUDIT_CHECKPOINT_PUBLIC_KEY_FILE),
                 settings.optional(AuditSinkConfig.AUDIT_CHECKPOINT_DIR).map(Path::of),
                 AuditSinkConfig.checkpointTopic(settings, prefix), AuditSinkConfig.parser(settings));
