@@ -3,6 +3,7 @@ package io.cdcpipeline.audit;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.cdcpipeline.common.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,8 +35,7 @@ final class AuditMetrics {
         for (String kind : new String[] {"rewritten", "tail_removed", "head_differs", "head_behind_log"}) {
             chainAnomaly(kind);
         }
-        endToEndLag = Timer.builder("audit.lag").description("source commit to audit row committed")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        endToEndLag = LatencyHistogram.timer("audit.lag", "source commit to audit row committed").register(registry);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.cdcpipeline.common.change.ChangeEvent;
 import io.cdcpipeline.common.change.ChangeEventParser;
 import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
+import io.cdcpipeline.common.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -57,8 +58,7 @@ final class CacheInvalidator implements BatchHandler.OneStep {
         this.keysInvalidated = Counter.builder("cache.keys.invalidated").description("cache keys deleted (with their leases)")
                 .register(registry);
         this.redisErrors = Counter.builder("cache.redis.errors").description("batches Redis could not take").register(registry);
-        this.lag = Timer.builder("cache.invalidation.lag").description("source commit to keys deleted")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        this.lag = LatencyHistogram.timer("cache.invalidation.lag", "source commit to keys deleted").register(registry);
     }
 
     @Override

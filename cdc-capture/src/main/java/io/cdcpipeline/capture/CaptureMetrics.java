@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.cdcpipeline.common.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,8 +31,7 @@ final class CaptureMetrics {
     CaptureMetrics(MeterRegistry registry, String topicPrefix) {
         this.registry = registry;
         this.topicPrefix = topicPrefix;
-        this.lag = Timer.builder("capture.lag").description("source commit to Kafka acknowledgement")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        this.lag = LatencyHistogram.timer("capture.lag", "source commit to Kafka acknowledgement").register(registry);
         Gauge.builder("capture.slot.retained.wal", retainedWalBytes, AtomicLong::get).baseUnit("bytes")
                 .description("WAL the replication slot keeps on the server (current LSN - restart_lsn)").register(registry);
         Gauge.builder("capture.slot.confirmed.lsn", confirmedFlushLsn, AtomicLong::get)

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.common.db.TransientErrors;
 import io.cdcpipeline.common.service.DaemonThreads;
+import io.cdcpipeline.common.metrics.LatencyHistogram;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -118,8 +119,7 @@ public final class ConsumerLoop {
         int spread = Math.max(1, Math.min(handler.partitionsPerBatch(), settings.maxBatchRecords()));
         this.maxPollRecords = (settings.maxBatchRecords() + spread - 1) / spread;
         String prefix = settings.name().replace('-', '_');
-        this.batchLatency = Timer.builder(prefix + ".batch.latency").description("time to apply one batch durably")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        this.batchLatency = LatencyHistogram.timer(prefix + ".batch.latency", "time to apply one batch durably").register(registry);
         this.batchSize = DistributionSummary.builder(prefix + ".batch.size").description("records per batch").register(registry);
         // One name for every consumer service (the service tag tells them apart), so one alert covers all.
         Gauge.builder("consumer.partitions.stopped", stoppedPartitions, AtomicLong::get).tag("consumer", settings.name())
