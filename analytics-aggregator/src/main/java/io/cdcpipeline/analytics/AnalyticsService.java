@@ -27,7 +27,6 @@ import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.kafka.TopicAdmin;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
-import io.cdcpipeline.common.service.ServiceRunner;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -45,11 +44,16 @@ public final class AnalyticsService {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
-            System.exit(DeadLetterReplay.command("analytics-aggregator", AnalyticsConfig::replayTarget, System.getenv(),
-                    new java.io.PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        ServiceRunner.run("analytics-aggregator", AnalyticsService::create);
+        System.exit(command(System.getenv(), new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true))
+                .execute(args));
+    }
+
+    /** {@code analytics [replay-dead-letters]}: the command tree of this service, reading {@code env}. */
+    public static picocli.CommandLine command(Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
+        return io.cdcpipeline.common.cli.ServiceCommand.of("analytics", "analytics-aggregator", "Kafka Streams counts of the"
+                + " example's article views, comments and favorites per day into analytics.article_daily_stats, and the"
+                + " refresh of its materialized view.", AnalyticsConfig.settings(), AnalyticsService::create,
+                env, out, err, DeadLetterReplay.subcommand("analytics-aggregator", AnalyticsConfig::replayTarget, env, out));
     }
 
     /** The running service, wired exactly as in production (the launcher and tests use this too). */

@@ -175,6 +175,8 @@ final class AuditRetention {
         }
     }
 
+    @picocli.CommandLine.Command(name = "retain", description = "Drop monthly partitions of the audit log older than"
+            + " --months, after verifying them and writing a signed retention checkpoint that verify starts from.")
     static final class Command implements Callable<Integer> {
         private final Map<String, String> env;
         private final PrintWriter out;

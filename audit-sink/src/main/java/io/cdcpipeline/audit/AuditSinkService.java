@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 import io.cdcpipeline.audit.checkpoint.CheckpointKeys;
 import io.cdcpipeline.audit.checkpoint.CheckpointTopic;
+import io.cdcpipeline.common.cli.ServiceCommand;
 import io.cdcpipeline.common.config.ConfigurationException;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.Database;
@@ -42,22 +43,15 @@ public final class AuditSinkService {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("verify")) {
-            System.exit(verify(System.getenv(), new PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("keygen")) {
-            System.exit(run(new Keygen(new PrintWriter(System.out, true)), "keygen", java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("retain")) {
-            PrintWriter out = new PrintWriter(System.out, true);
-            System.exit(run(new AuditRetention.Command(System.getenv(), out), "retain",
-                    java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
-            System.exit(DeadLetterReplay.command("audit-sink", AuditSinkConfig::replayTarget, System.getenv(),
-                    new PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        ServiceRunner.run("audit-sink", AuditSinkService::create);
+        System.exit(command(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    /** {@code audit [verify | keygen | retain | replay-dead-letters]}: the command tree of this service, reading {@code env}. */
+    public static CommandLine command(Map<String, String> env, PrintWriter out, PrintWriter err) {
+        return ServiceCommand.of("audit", "audit-sink", "Change topics to the hash-chained audit log (audit.change_log),"
+                + " one row per change, exactly once.", AuditSinkConfig.settings(), AuditSinkService::create, env, out, err,
+                new Verify(env, out), new Keygen(out), new AuditRetention.Command(env, out),
+                DeadLetterReplay.subcommand("audit-sink", AuditSinkConfig::replayTarget, env, out));
     }
 
     /** The running service, wired exactly as in production (the launcher and tests use this too). */

@@ -8,7 +8,6 @@ import io.cdcpipeline.common.kafka.DeadLetterQueue;
 import io.cdcpipeline.common.kafka.DeadLetterReplay;
 import io.cdcpipeline.common.metrics.MetricsServer;
 import io.cdcpipeline.common.service.Service;
-import io.cdcpipeline.common.service.ServiceRunner;
 import redis.clients.jedis.UnifiedJedis;
 
 /** {@code cache-invalidator}: change topics → Redis invalidations. */
@@ -18,11 +17,14 @@ public final class CacheInvalidatorService {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("replay-dead-letters")) {
-            System.exit(DeadLetterReplay.command("cache-invalidator", CacheConfig::replayTarget, System.getenv(),
-                    new java.io.PrintWriter(System.out, true), java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        ServiceRunner.run("cache-invalidator", CacheInvalidatorService::create);
+        System.exit(command(System.getenv(), new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true))
+                .execute(args));
+    }
+
+    /** {@code cache [replay-dead-letters]}: the command tree of this service, reading {@code env}. */
+    public static picocli.CommandLine command(Map<String, String> env, java.io.PrintWriter out, java.io.PrintWriter err) {
+        return io.cdcpipeline.common.cli.ServiceCommand.of("cache", "cache-invalidator", "Change topics to Redis: deletes the keys each change makes stale (key rules), then commits.", CacheConfig.settings(), CacheInvalidatorService::create,
+                env, out, err, DeadLetterReplay.subcommand("cache-invalidator", CacheConfig::replayTarget, env, out));
     }
 
     /** The running service, wired exactly as in production (the launcher and tests use this too). */

@@ -62,14 +62,4 @@ public final class ConfigurationReference {
         }
         return readme.substring(0, begin + BEGIN.length()) + "\n\n" + markdown() + readme.substring(end);
     }
-
-    static void run(String[] args) throws IOException {
-        if (args.length == 2 && args[0].equals("--update")) {
-            Path file = Path.of(args[1]);
-            Files.writeString(file, updated(Files.readString(file, StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
-            System.out.println("updated the configuration reference in " + file);
-        } else {
-            System.out.print(markdown());
-        }
-    }
 }

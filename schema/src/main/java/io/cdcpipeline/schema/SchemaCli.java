@@ -10,7 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.cdcpipeline.common.config.ConfigurationException;
+import io.cdcpipeline.common.cli.ServiceCommand;
 import io.cdcpipeline.common.service.Periodic;
 import io.cdcpipeline.common.service.ServiceRunner;
 import io.cdcpipeline.schema.maintenance.MaintenanceConfig;
@@ -42,21 +42,16 @@ public final class SchemaCli {
 
     /** Runs one command with {@code env} as its environment; returns the exit code. */
     public static int run(java.util.Map<String, String> env, PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new SchemaCli(), new Factory(env));
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigurationException) {
-                err.println(e.getMessage());
-                return USAGE;
-            }
-            err.println("schema " + parseResult.subcommand().commandSpec().name() + " failed: " + message(e));
-            return FAILED;
-        });
-        return cli.execute(args);
+        return commandLine(env, out, err).execute(args);
     }
 
-    private static String message(Throwable e) {
+    /** The {@code schema} command tree reading {@code env} (also a subcommand of the launcher's). */
+    public static CommandLine commandLine(java.util.Map<String, String> env, PrintWriter out, PrintWriter err) {
+        return ServiceCommand.configure(new CommandLine(new SchemaCli(), new Factory(env)), out, err, SchemaCli::describe);
+    }
+
+    /** The message of a failure: a migration's innermost useful one (Liquibase wraps several times). */
+    public static String describe(Throwable e) {
         if (e instanceof SchemaException) {
             return e.getMessage();
         }

@@ -67,6 +67,12 @@ public final class DeadLetterReplay {
         return cli.execute(args);
     }
 
+    /** The {@code replay-dead-letters} command object, for a service's command tree. */
+    public static Object subcommand(String service, Function<Map<String, String>, Target> target, Map<String, String> env,
+                                    PrintWriter out) {
+        return new Command(service, target, env, out);
+    }
+
     @CommandLine.Command(name = "replay-dead-letters", mixinStandardHelpOptions = true,
             description = "After fixing their cause, send the service's dead letters back through it: exactly once, each run"
                     + " starting where the last stopped; records that fail again are dead-lettered again.")

@@ -1,5 +1,6 @@
 package io.cdcpipeline.common.service;
 
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +41,25 @@ public final class ServiceRunner {
 
     /** Like {@link #run} with the given environment, returning the exit code instead of exiting (for CLIs). */
     public static int runUntilStopped(String name, Factory factory, Map<String, String> env) {
-        return runUntilStopped(name, factory, env, true);
+        return runUntilStopped(name, factory, env, true, new PrintWriter(System.err, true));
+    }
+
+    /** The same, reporting bad settings on {@code err}. */
+    public static int runUntilStopped(String name, Factory factory, Map<String, String> env, PrintWriter err) {
+        return runUntilStopped(name, factory, env, true, err);
+    }
+
+    static int runUntilStopped(String name, Factory factory, Map<String, String> env, boolean hook) {
+        return runUntilStopped(name, factory, env, hook, new PrintWriter(System.err, true));
     }
 
     /** Runs the service to its end; returns the exit code. {@code hook}: stop on SIGTERM. */
-    static int runUntilStopped(String name, Factory factory, Map<String, String> env, boolean hook) {
+    static int runUntilStopped(String name, Factory factory, Map<String, String> env, boolean hook, PrintWriter err) {
         Service service;
         try {
             service = factory.create(env);
         } catch (ConfigurationException e) {
-            System.err.println(name + ": " + e.getMessage());
+            err.println(name + ": " + e.getMessage());
             return 2;
         } catch (Exception e) {
             LOG.error("{} could not start: {}", name, e.getMessage(), e);
