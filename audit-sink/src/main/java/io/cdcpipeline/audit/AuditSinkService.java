@@ -84,17 +84,13 @@ public final class AuditSinkService {
     }
 
     static int verify(Map<String, String> env, PrintWriter out, String... args) {
-        return run(new Verify(env, out), "verify", args);
+        return run(new Verify(env, out), args);
     }
 
-    static int run(Object command, String name, String... args) {
-        CommandLine cli = new CommandLine(command);
-        PrintWriter err = new PrintWriter(System.err, true);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("audit-sink " + name + " failed: " + e.getMessage());
-            return e instanceof ConfigurationException ? 2 : 1;
-        });
-        return cli.execute(args);
+    /** One subcommand on its own (tests), with the exit codes of the whole tree. */
+    static int run(Object command, String... args) {
+        return ServiceCommand.configure(new CommandLine(command), new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+                .execute(args);
     }
 
     @Command(name = "keygen", description = "Write a new Ed25519 checkpoint key pair: the private key (mode 0600) for"

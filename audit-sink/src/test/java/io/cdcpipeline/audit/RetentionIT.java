@@ -66,7 +66,7 @@ class RetentionIT {
             Map<String, String> env = new HashMap<>(f.verifyEnv());
             env.put("KAFKA_REPLICATION_FACTOR", "1");
             StringWriter out = new StringWriter();
-            int code = AuditSinkService.run(new AuditRetention.Command(env, new PrintWriter(out, true)), "retain",
+            int code = AuditSinkService.run(new AuditRetention.Command(env, new PrintWriter(out, true)),
                     "--months", Integer.toString(months));
             assertThat(code).as(out.toString()).isZero();
             assertThat(out.toString()).contains("dropping audit.change_log_p202001").doesNotContain("change_log_p202002");

@@ -98,14 +98,14 @@ public final class CaptureRunner {
 
     /** Runs one engine until it ends, leadership is lost or a stop is requested; returns its failure, if any. */
     private Throwable runEngineWhileLeader() throws InterruptedException {
-        CaptureConfig resolved;
+        CapturedTables.Resolved resolved;
         try {
             // Without CAPTURE_TABLES the publication says what to capture: read again at each start.
             resolved = CapturedTables.resolve(config);
         } catch (java.sql.SQLException e) {
             return e;
         }
-        EngineRun run = EngineRun.start(resolved, metrics);
+        EngineRun run = EngineRun.start(resolved.config(), resolved.topics(), metrics);
         current = run;
         try {
             while (true) {
@@ -179,12 +179,12 @@ public final class CaptureRunner {
             this.metrics = metrics;
         }
 
-        static EngineRun start(CaptureConfig config, CaptureMetrics metrics) {
+        static EngineRun start(CaptureConfig config, List<String> tableTopics, CaptureMetrics metrics) {
             KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties(config));
             Map<String, Object> admin = config.kafka().clientProperties("cdc-capture-admin");
             TopicCreator topics = new TopicCreator(admin, config.topicPartitions(), config.topicReplicationFactor(),
                     config.maxMessageBytes());
-            createTopicsOfCapturedTables(config, topics);
+            createTopicsOfCapturedTables(config, tableTopics, topics);
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             Properties properties = DebeziumProperties.from(config);
             PositionCommitPolicy commits = new PositionCommitPolicy(config.offsetFlushInterval());
@@ -221,17 +221,14 @@ public final class CaptureRunner {
          * transaction and message topics) before it streams, with its configuration, so a
          * consumer that starts first waits for them and never creates them with defaults.
          */
-        private static void createTopicsOfCapturedTables(CaptureConfig config, TopicCreator topics) {
+        private static void createTopicsOfCapturedTables(CaptureConfig config, List<String> tableTopics, TopicCreator topics) {
             try {
-                List<String> names = new ArrayList<>(CapturedTables.topics(config));
+                List<String> names = new ArrayList<>(tableTopics);
                 names.add(config.topicPrefix() + ".transaction");
                 names.add(config.topicPrefix() + ".message");
                 for (String topic : names) {
                     topics.ensure(topic);
                 }
-            } catch (java.sql.SQLException e) {
-                LOG.warn("cannot list the tables of publication {} ({}): each topic is created with its table's first change",
-                        config.publication(), e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -28,17 +28,36 @@ final class CapturedTables {
     private CapturedTables() {
     }
 
+    /** The configuration with its include list resolved, and the change topics of the tables it captures. */
+    record Resolved(CaptureConfig config, List<String> topics) {
+    }
+
     /**
-     * {@code config} with its include list resolved: {@code CAPTURE_TABLES} when set, else the
-     * publication's tables, each as an exact expression. Read at each engine start, so a table
-     * enrolled since is captured after a restart.
+     * One read of the publication, at each engine start (so a table enrolled since is captured
+     * after a restart): the include list is {@code CAPTURE_TABLES} when set, else the publication's
+     * tables but capture's own, each as an exact expression; the topics are those of the tables
+     * the include list selects. Without CAPTURE_TABLES an unreadable publication is a failure
+     * (retried); with it, the topics are then created with their tables' first changes.
      */
-    static CaptureConfig resolve(CaptureConfig config) throws SQLException {
-        if (!config.tables().isBlank()) {
-            return config;
+    static Resolved resolve(CaptureConfig config) throws SQLException {
+        List<String> published;
+        try {
+            published = publicationTables(config);
+        } catch (SQLException e) {
+            if (config.tables().isBlank()) {
+                throw e;
+            }
+            LOG.warn("cannot list the tables of publication {} ({}): each topic is created with its table's first change",
+                    config.publication(), e.getMessage());
+            return new Resolved(config, List.of());
         }
+        CaptureConfig resolved = config.tables().isBlank() ? config.withTables(includeList(config, published)) : config;
+        return new Resolved(resolved, topics(resolved, published));
+    }
+
+    private static String includeList(CaptureConfig config, List<String> published) {
         List<String> exact = new ArrayList<>();
-        for (String table : publicationTables(config)) {
+        for (String table : published) {
             if (!table.startsWith("cdc.")) {
                 exact.add(literal(table));
             }
@@ -46,10 +65,10 @@ final class CapturedTables {
         if (exact.isEmpty()) {
             LOG.warn("publication {} holds no table to capture yet: add yours with `schema enroll --tables ...`, then restart"
                     + " capture (and request a snapshot with `capture snapshot` for rows that existed before)", config.publication());
-            return config.withTables(NO_TABLE);
+            return NO_TABLE;
         }
         LOG.info("capturing the {} tables of publication {}", exact.size(), config.publication());
-        return config.withTables(String.join(",", exact));
+        return String.join(",", exact);
     }
 
     /** {@code schema.table} as a regular expression matching exactly it. */
@@ -57,8 +76,8 @@ final class CapturedTables {
         return table.replaceAll("[\\\\.\\[\\]{}()*+?^$|-]", "\\\\$0");
     }
 
-    /** The change topics of the captured tables: {@code <prefix>.<schema>.<table>}. */
-    static List<String> topics(CaptureConfig config) throws SQLException {
+    /** The change topics of the published tables the include list selects: {@code <prefix>.<schema>.<table>}. */
+    private static List<String> topics(CaptureConfig config, List<String> published) {
         List<Pattern> include = new ArrayList<>();
         for (String expression : config.tables().split(",")) {
             if (!expression.isBlank()) {
@@ -66,7 +85,7 @@ final class CapturedTables {
             }
         }
         List<String> topics = new ArrayList<>();
-        for (String table : publicationTables(config)) {
+        for (String table : published) {
             if (include.isEmpty() || include.stream().anyMatch(p -> p.matcher(table).matches())) {
                 topics.add(config.topicPrefix() + "." + table);
             }

@@ -1,10 +1,5 @@
 package io.cdcpipeline.launcher;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import io.cdcpipeline.analytics.AnalyticsConfig;
 import io.cdcpipeline.cache.CacheConfig;
 import io.cdcpipeline.audit.AuditSinkConfig;

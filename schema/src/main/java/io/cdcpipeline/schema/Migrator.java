@@ -54,10 +54,10 @@ public final class Migrator {
             if (!problems.isEmpty()) {
                 throw new SchemaException("pre-flight checks failed, nothing was changed:\n  - " + String.join("\n  - ", problems));
             }
-            boolean example = withExample(c);
+            List<String> applied = appliedIds(c);
+            boolean example = withExample(applied);
             withMigrationLock(c, () -> {
-                RoleProvisioner.apply(c, RoleProvisioner.plan(c, example, config.rolePasswords(), adoptRoles,
-                        !appliedIds(c).isEmpty()));
+                RoleProvisioner.apply(c, RoleProvisioner.plan(c, example, config.rolePasswords(), adoptRoles, !applied.isEmpty()));
                 runAsAdmin(c, example, runner -> {
                     if (toTag.isPresent()) {
                         runner.updateToTag(toTag.get());
@@ -85,8 +85,8 @@ public final class Migrator {
     /** What {@link #migrate} would do, changing nothing. */
     public MigrationPlan plan(Optional<String> toTag, boolean adoptRoles) throws SQLException {
         try (Connection c = connect()) {
-            boolean example = withExample(c);
             List<String> applied = appliedIds(c);
+            boolean example = withExample(applied);
             List<String> pending = new ArrayList<>(LiquibaseRunner.changeSetIds(example));
             pending.removeAll(applied);
             // Tags are changesets of their own, "tag-<name>": an update to a tag stops after it.
@@ -107,7 +107,10 @@ public final class Migrator {
      * installations differ from their first changeset on.
      */
     private boolean withExample(Connection c) throws SQLException {
-        List<String> applied = appliedIds(c);
+        return withExample(appliedIds(c));
+    }
+
+    private boolean withExample(List<String> applied) {
         Optional<Boolean> installed = applied.contains(EXAMPLE_FIRST_CHANGESET) ? Optional.of(true)
                 : applied.contains(PIPELINE_FIRST_CHANGESET) ? Optional.of(false) : Optional.empty();
         if (installed.isPresent() && config.example().isPresent() && !installed.equals(config.example())) {
@@ -140,7 +143,7 @@ public final class Migrator {
         try (Connection c = connect()) {
             List<String> applied = appliedIds(c);
             List<String> pending = new ArrayList<>();
-            runAsAdmin(c, withExample(c), runner -> {
+            runAsAdmin(c, withExample(applied), runner -> {
                 for (ChangeSet changeSet : runner.pending()) {
                     pending.add(changeSet.getId());
                 }

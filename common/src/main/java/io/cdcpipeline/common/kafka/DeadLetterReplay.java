@@ -58,13 +58,8 @@ public final class DeadLetterReplay {
      */
     public static int command(String service, Function<Map<String, String>, Target> target, Map<String, String> env,
                               PrintWriter out, String... args) {
-        CommandLine cli = new CommandLine(new Command(service, target, env, out));
-        PrintWriter err = new PrintWriter(System.err, true);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println(service + " replay-dead-letters failed: " + e.getMessage());
-            return e instanceof io.cdcpipeline.common.config.ConfigurationException ? 2 : 1;
-        });
-        return cli.execute(args);
+        return io.cdcpipeline.common.cli.ServiceCommand.configure(new CommandLine(new Command(service, target, env, out)), out,
+                new PrintWriter(System.err, true)).execute(args);
     }
 
     /** The {@code replay-dead-letters} command object, for a service's command tree. */
