@@ -1,29 +1,96 @@
 package io.cdcpipeline.bench;
 
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import io.cdcpipeline.bench.oracle.OracleBenchmark;
+import io.cdcpipeline.common.cli.ServiceCommand;
+import io.cdcpipeline.common.cli.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /**
  * {@code ./cdc-pipeline bench <name>}: runs one benchmark on embedded servers and prints its
  * figures, each next to a baseline measured in the same run (these machines are noisy: ratios,
- * not absolute numbers, are what to compare across runs).
+ * not absolute numbers, are what to compare across runs). Its own jar (JMH-free, but with the
+ * test kit and the baselines' code), so the launcher stays small; the command tree behaves as
+ * the launcher's: {@code --help} and {@code --version} everywhere, exit 2 on an unknown option.
  */
-public final class Bench {
+@Command(name = "cdc-pipeline bench", versionProvider = Version.class,
+        description = "Benchmarks on embedded servers, each against a baseline measured in the same run.",
+        subcommands = {Bench.Capture.class, Bench.Audit.class, Bench.Analytics.class, Bench.Cache.class, Bench.Parse.class,
+            OracleBenchmark.class})
+public final class Bench implements Callable<Integer> {
 
-    private Bench() {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a benchmark: the usage, and exit 2. */
+    @Override
+    public Integer call() {
+        spec.commandLine().getErr().println("Missing benchmark: name one.");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
     }
 
-    public static void main(String[] args) throws Exception {
-        String name = args.length == 0 ? "" : args[0];
-        switch (name) {
-            case "capture" -> CaptureBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "audit" -> AuditBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "analytics" -> AnalyticsBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "cache" -> CacheBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "parse" -> ParseBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            case "oracle" -> io.cdcpipeline.bench.oracle.OracleBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            default -> {
-                System.err.println("usage: cdc-pipeline bench capture [--changes N] | audit | analytics | cache | parse"
-                        + " | oracle [--minutes N] [--seed S]");
-                System.exit(2);
-            }
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return ServiceCommand.configure(new CommandLine(new Bench()), out, err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    @Command(name = "capture", description = "cdc-capture against a bare Debezium engine on the same backlog of the same slot type.")
+    static final class Capture implements Callable<Integer> {
+        @Option(names = "--changes", paramLabel = "N", description = "changes in the backlog (default: ${DEFAULT-VALUE})")
+        int changes = 200_000;
+
+        @Override
+        public Integer call() throws Exception {
+            CaptureBenchmark.main(new String[] {"--changes", Integer.toString(changes)});
+            return 0;
+        }
+    }
+
+    @Command(name = "audit", description = "audit-sink against writing one row per transaction, on the same events; then"
+            + " commit-to-audit-row latency of capture and audit-sink at a steady rate.")
+    static final class Audit implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            AuditBenchmark.main(new String[0]);
+            return 0;
+        }
+    }
+
+    @Command(name = "analytics", description = "analytics-aggregator on a million view events; the view's refresh against the seed's"
+            + " definition on the same data.")
+    static final class Analytics implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            AnalyticsBenchmark.main(new String[0]);
+            return 0;
+        }
+    }
+
+    @Command(name = "cache", description = "cache-invalidator against deleting key by key; commit-to-deleted latency; reads"
+            + " through the cache against PostgreSQL.")
+    static final class Cache implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            CacheBenchmark.main(new String[0]);
+            return 0;
+        }
+    }
+
+    @Command(name = "parse", description = "the shared change-event parser and audit-sink's reader against their earlier"
+            + " readers, CPU per record, no servers.")
+    static final class Parse implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            ParseBenchmark.main(new String[0]);
+            return 0;
         }
     }
 }

@@ -61,40 +61,60 @@ public final class CdcPipelineCli implements Callable<Integer> {
                 .execute(args));
     }
 
+    /** The options of a local run, shared by {@code up} and {@code demo}. */
+    static final class RunOptions {
+        @Option(names = "--for", paramLabel = "SECONDS", description = "stop by itself after SECONDS")
+        Long seconds;
+
+        @Option(names = "--log", paramLabel = "FILE", description = "where the full log goes (default: cdc-pipeline.log in the"
+                + " temporary directory); the terminal shows only the pipeline's own messages and errors")
+        Path log;
+
+        Duration runFor() {
+            return seconds == null ? null : Duration.ofSeconds(seconds);
+        }
+
+        Path logFile() {
+            return log == null ? PipelineLog.defaultFile() : log;
+        }
+    }
+
     @Command(name = "up", description = "Run the whole pipeline locally on embedded infrastructure (PostgreSQL with TLS and"
             + " logical replication, a Kafka broker, Redis), print the endpoints, and on Ctrl-C stop it and remove every"
             + " file it made.")
     static final class Up implements Callable<Integer> {
-        @Option(names = "--for", paramLabel = "SECONDS", description = "stop by itself after SECONDS")
-        Long seconds;
+        @CommandLine.Mixin
+        RunOptions run;
 
         @Option(names = "--demo", description = "also run the demo application (as `demo`)")
         boolean demo;
 
         @Override
         public Integer call() throws Exception {
-            return Launcher.up(seconds == null ? null : Duration.ofSeconds(seconds), demo);
+            return Launcher.up(run.runFor(), run.logFile(), demo, System.out);
         }
     }
 
-    @Command(name = "demo", description = "`up` with the demo application: a blog writing and reading through the cache,"
-            + " changes visibly captured, audited, counted and invalidated.")
+    @Command(name = "demo", description = "`up` with the demo application (a multi-tenant blog writing and reading through the"
+            + " cache) and a live status block: changes captured, audited, counted and invalidated, and how long each took."
+            + " At the end (Ctrl-C or --for): a summary, the audit log checked against the changes made, and its hash chains"
+            + " verified; exit 1 when a check fails.")
     static final class Demo implements Callable<Integer> {
-        @Option(names = "--for", paramLabel = "SECONDS", description = "stop by itself after SECONDS")
-        Long seconds;
+        @CommandLine.Mixin
+        RunOptions run;
 
         @Override
         public Integer call() throws Exception {
-            return Launcher.up(seconds == null ? null : Duration.ofSeconds(seconds), true);
+            return Launcher.up(run.runFor(), run.logFile(), true, System.out);
         }
     }
 
     @Command(name = "reference", description = "Print the configuration reference generated from the declared settings"
-            + " (or rewrite it in a README).")
+            + " (or rewrite it in docs/configuration.md).")
     static final class Reference implements Callable<Integer> {
         private final PrintWriter out;
 
-        @Option(names = "--update", paramLabel = "FILE", description = "replace the generated block of FILE (README.md)")
+        @Option(names = "--update", paramLabel = "FILE", description = "replace the generated block of FILE (docs/configuration.md)")
         Path file;
 
         Reference(PrintWriter out) {

@@ -12,13 +12,14 @@ import io.cdcpipeline.schema.maintenance.MaintenanceConfig;
 import io.cdcpipeline.schema.monitor.MonitorConfig;
 
 /**
- * The README's configuration reference, generated from the {@code Setting} declarations of every
- * module (the launcher depends on all of them). {@code ./cdc-pipeline reference --update README.md}
- * rewrites the block between the markers; a test fails when the README is out of date.
+ * The configuration reference ({@code docs/configuration.md}), generated from the {@code Setting}
+ * declarations of every module (the launcher depends on all of them). {@code ./cdc-pipeline
+ * reference --update docs/configuration.md} rewrites the block between the markers; a test fails
+ * when the page is out of date.
  */
 public final class ConfigurationReference {
 
-    static final String BEGIN = "<!-- BEGIN GENERATED CONFIGURATION REFERENCE: ./cdc-pipeline reference --update README.md -->";
+    static final String BEGIN = "<!-- BEGIN GENERATED CONFIGURATION REFERENCE: ./cdc-pipeline reference --update docs/configuration.md -->";
     static final String END = "<!-- END GENERATED CONFIGURATION REFERENCE -->";
 
     private ConfigurationReference() {
@@ -48,13 +49,13 @@ public final class ConfigurationReference {
                 .markdown();
     }
 
-    /** {@code readme} with the generated block replaced by the current reference. */
-    static String updated(String readme) {
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
+    /** {@code page} with the generated block replaced by the current reference. */
+    static String updated(String page) {
+        int begin = page.indexOf(BEGIN);
+        int end = page.indexOf(END);
         if (begin < 0 || end < begin) {
-            throw new IllegalStateException("README has no generated configuration block (" + BEGIN + " ... " + END + ")");
+            throw new IllegalStateException("the file has no generated configuration block (" + BEGIN + " ... " + END + ")");
         }
-        return readme.substring(0, begin + BEGIN.length()) + "\n\n" + markdown() + readme.substring(end);
+        return page.substring(0, begin + BEGIN.length()) + "\n\n" + markdown() + page.substring(end);
     }
 }

@@ -1,6 +1,8 @@
 package io.cdcpipeline.launcher;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +34,8 @@ import io.cdcpipeline.common.db.Database;
 import io.cdcpipeline.common.db.DatabaseConfig;
 import io.cdcpipeline.common.db.Priority;
 import io.cdcpipeline.common.service.ServiceThread;
+import io.cdcpipeline.launcher.demo.DemoSession;
+import io.cdcpipeline.launcher.demo.DemoWorkload;
 import io.cdcpipeline.schema.Migrator;
 import io.cdcpipeline.schema.Role;
 import io.cdcpipeline.schema.SchemaConfig;
@@ -54,6 +58,8 @@ public final class LocalPipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalPipeline.class);
     static final String DATABASE = "blog";
+    /** The demo's random choices: the same run twice gives the same sequence of actions. */
+    private static final long DEMO_SEED = 20261203L;
 
     private final EmbeddedInfrastructure infrastructure;
     private final TestDatabase database;
@@ -145,11 +151,8 @@ public final class LocalPipeline implements AutoCloseable {
         env.put("METRICS_PORT", "0");
         // One broker: topics cannot be replicated.
         env.put("KAFKA_REPLICATION_FACTOR", "1");
-        env.put("KAFKA_REPLICATION_FACTOR", "1");
-        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("ANALYTICS_REFRESH_INTERVAL", "10000");
         env.put("ANALYTICS_STATE_DIR", infrastructure.root().resolve("analytics-state").toString());
-        env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("REDIS_URL", infrastructure.redis().url());
         return env;
     }
@@ -183,12 +186,7 @@ public final class LocalPipeline implements AutoCloseable {
         ServiceThread maintain = new ServiceThread("db-maintain", MaintenanceService.create(maintainEnv, Duration.ofMinutes(10)));
         services.add(maintain);
         // The audit log's chains verified on a schedule, as a role that may read the log (audit_user may not).
-        Map<String, String> verifyEnv = new HashMap<>(database.superuserEnv());
-        verifyEnv.putAll(checkpointEnv());
-        verifyEnv.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
-        verifyEnv.put("METRICS_BIND", "127.0.0.1");
-        verifyEnv.put("METRICS_PORT", "0");
-        services.add(new ServiceThread("audit-verify", AuditSinkService.scheduledVerification(verifyEnv, Duration.ofMinutes(10))));
+        services.add(new ServiceThread("audit-verify", AuditSinkService.scheduledVerification(verifyEnv(), Duration.ofMinutes(10))));
         awaitReady("audit-sink", audit::ready);
         awaitReady("analytics-aggregator", analytics::ready);
         awaitReady("cache-invalidator", cache::ready);
@@ -196,22 +194,72 @@ public final class LocalPipeline implements AutoCloseable {
     }
 
     /**
-     * Starts the demo application ({@link DemoWorkload}): as app_user, reads through the
-     * read-through cache, records views, edits articles. Stopped by {@link #close()}.
+     * Starts the demo application ({@link DemoWorkload}) on its own: as app_user, reading through the
+     * read-through cache, viewing, writing and editing articles. Stopped by {@link #close()}.
      */
     DemoWorkload startDemo(Duration tick) throws SQLException {
+        return newDemoWorkload().start(tick);
+    }
+
+    /**
+     * {@code cdc-pipeline demo}: the demo application with its status block on {@code out}, the
+     * checks at the end reading this database, and the chains verified as {@code audit verify} would.
+     */
+    DemoSession startDemoSession(Duration tick, PrintStream out, boolean terminal) throws SQLException {
+        DemoWorkload workload = newDemoWorkload();
+        AutoCloseable connections = demo.get(0);
+        DemoSession session = new DemoSession(workload, new DemoSession.Pipeline(
+                () -> services.stream().map(ServiceThread::registry).toList(), database::superuserConnection, connections,
+                () -> AuditSinkService.command(verifyEnv(), new PrintWriter(out, true), new PrintWriter(System.err, true))
+                        .execute("verify")), out, terminal);
+        session.start(tick);
+        return session;
+    }
+
+    private DemoWorkload newDemoWorkload() throws SQLException {
+        if (!demo.isEmpty()) {
+            throw new IllegalStateException("the demo runs already");
+        }
         Map<String, String> env = serviceEnv(Role.APP_USER);
         env.put("DB_MIN_CONNECTIONS", "1");
         env.put("DB_MAX_CONNECTIONS", "4");
-        Database db = Database.open(DatabaseConfig.fromEnv(env, "demo-workload"), new SimpleMeterRegistry(), java.util.EnumSet.of(
-                Priority.STANDARD));
+        Database db = Database.open(DatabaseConfig.fromEnv(env, "demo-workload"), new SimpleMeterRegistry(),
+                java.util.EnumSet.of(Priority.STANDARD));
         demo.add(db);
         RedisClient redis = RedisClient.create(infrastructure.redis().host(), infrastructure.redis().port());
         demo.add(redis);
         DemoWorkload workload = new DemoWorkload(db.standard(), new LeasedCache(redis, "", Duration.ofSeconds(5), true,
-                new ObjectMapper()));
+                new ObjectMapper()), DEMO_SEED);
         demo.add(workload);
-        return workload.start(tick);
+        return workload;
+    }
+
+    /**
+     * What {@code audit verify} needs to check this run's log (a superuser by certificate, the
+     * checkpoint public key): file paths only, no secret. Also written to {@link #verifyEnvFile()}.
+     */
+    Map<String, String> verifyEnv() {
+        Map<String, String> env = new HashMap<>(database.superuserEnv());
+        env.putAll(checkpointEnv());
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infrastructure.kafka().bootstrapServers());
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        return env;
+    }
+
+    /** {@link #verifyEnv()} as a shell file ({@code set -a; . FILE}), for a second terminal. */
+    Path verifyEnvFile() {
+        Path file = infrastructure.root().resolve("audit-verify.env");
+        if (!Files.exists(file)) {
+            StringBuilder text = new StringBuilder("# audit verify against this local run (file paths only); deleted on exit\n");
+            new java.util.TreeMap<>(verifyEnv()).forEach((k, v) -> text.append(k).append("='").append(v).append("'\n"));
+            try {
+                Files.writeString(file, text, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return file;
     }
 
     private static void awaitReady(String name, java.util.function.BooleanSupplier ready) {

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 class ConfigurationReferenceTest {
 
     @Test
-    void shouldKeepTheReadmeReferenceInStepWithTheDeclarations() throws Exception {
-        Path readme = Path.of("..", "README.md");
-        String text = Files.readString(readme, StandardCharsets.UTF_8);
+    void shouldKeepTheReferencePageInStepWithTheDeclarations() throws Exception {
+        Path page = Path.of("..", "docs", "configuration.md");
+        String text = Files.readString(page, StandardCharsets.UTF_8);
 
         assertThat(ConfigurationReference.updated(text))
-                .as("README.md's configuration reference is stale: run ./cdc-pipeline reference --update README.md")
+                .as("docs/configuration.md is stale: run ./cdc-pipeline reference --update docs/configuration.md")
                 .isEqualTo(text);
     }
 

@@ -89,7 +89,7 @@ public final class ServiceCommand implements Callable<Integer> {
 
     /** The usage footer: every variable the service reads, with its default and whether it is a secret. */
     static String environmentFooter(List<Setting<?>> settings) {
-        StringBuilder text = new StringBuilder("%nEnvironment variables (the README's configuration reference has them all):%n");
+        StringBuilder text = new StringBuilder("%nEnvironment variables (docs/configuration.md has them all):%n");
         for (Setting<?> s : settings) {
             text.append("  ").append(s.name());
             if (s.defaultValue() != null) {

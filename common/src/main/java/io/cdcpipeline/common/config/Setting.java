@@ -11,7 +11,7 @@ import java.util.function.Predicate;
 
 /**
  * One environment variable: its name, type, default, documentation and checks, declared once.
- * The configuration reference in the README is generated from these declarations
+ * The configuration reference (docs/configuration.md) is generated from these declarations
  * ({@link SettingsReference}).
  *
  * <p>Immutable; the {@code with*} methods return copies.

@@ -85,7 +85,8 @@ final class AdaptivePoolSizer implements AutoCloseable {
             String direction = target > current ? "grow" : "shrink";
             Counter.builder("db.pool.resizes").tag("pool", pool.priority().label()).tag("direction", direction)
                     .description("adaptive pool size changes").register(registry).increment();
-            LOG.info("{} pool: maximum {} -> {} ({} waiting, {} active)", pool.priority().label(), current, target, waiting, active);
+            // Routine, every few seconds on a quiet service: DEBUG; db.pool.resizes counts them for operators.
+            LOG.debug("{} pool: maximum {} -> {} ({} waiting, {} active)", pool.priority().label(), current, target, waiting, active);
         }
     }
 
