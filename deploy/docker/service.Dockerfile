@@ -13,8 +13,10 @@ RUN apt-get update \
 ARG SERVICE
 ARG HEALTH_PORT
 COPY dist/target/cdc-pipeline /opt/cdc-pipeline
+# The entry point names the consumer after the container (static group membership, KAFKA_GROUP_INSTANCE_ID):
+# a container restarted after a crash keeps its host name and takes its partitions back at once.
 RUN test -x /opt/cdc-pipeline/bin/${SERVICE} \
- && printf '#!/bin/sh\nexec /opt/cdc-pipeline/bin/%s "$@"\n' "${SERVICE}" > /usr/local/bin/service \
+ && printf '#!/bin/sh\nexport KAFKA_GROUP_INSTANCE_ID="${KAFKA_GROUP_INSTANCE_ID:-$(cat /etc/hostname)}"\nexec /opt/cdc-pipeline/bin/%s "$@"\n' "${SERVICE}" > /usr/local/bin/service \
  && chmod 0755 /usr/local/bin/service \
  && mkdir -p /var/lib/cdc-pipeline/checkpoints /var/lib/cdc-pipeline/state && chown -R cdc:cdc /var/lib/cdc-pipeline
 ENV METRICS_BIND=0.0.0.0 METRICS_PORT=${HEALTH_PORT}

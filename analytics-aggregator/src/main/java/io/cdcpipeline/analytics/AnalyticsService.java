@@ -56,7 +56,6 @@ public final class AnalyticsService {
                 env, out, err, DeadLetterReplay.subcommand("analytics-aggregator", AnalyticsConfig::replayTarget, env, out));
     }
 
-    /** The running service, wired exactly as in production (the launcher and tests use this too). */
     /** Sum of records-lag over the stream threads' main consumers (not the restore consumers); NaN values are partitions not fetched yet. */
     static double topologyLag(KafkaStreams streams) {
         double total = 0;
@@ -72,6 +71,7 @@ public final class AnalyticsService {
         return total;
     }
 
+    /** The running service, wired exactly as in production (the launcher and tests use this too). */
     public static Service create(Map<String, String> env) throws Exception {
         AnalyticsConfig config = AnalyticsConfig.from(env);
         MetricsServer metrics = MetricsServer.start(config.metrics(), "analytics-aggregator");
@@ -108,6 +108,7 @@ public final class AnalyticsService {
 
         metrics.addReadinessCheck("streams", () -> streams.state() == KafkaStreams.State.RUNNING);
         metrics.addReadinessCheck("database", () -> db.isReachable(1000));
+        metrics.addReadinessCheck("group", sink::joined);
         Service.RunLoop run = () -> {
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("analytics topology failed: {}", e.getMessage(), e);
@@ -117,7 +118,10 @@ public final class AnalyticsService {
             try {
                 sink.run();
             } finally {
-                streams.close(Duration.ofSeconds(30));
+                // A stop hands the tasks over at once, static member or not; a crash (no close) leaves
+                // them for this instance's restart (same KAFKA_GROUP_INSTANCE_ID) or the session timeout.
+                streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+                        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
             }
         };
         return Service.of(run, sink::stop, metrics, db, refresher, streamsMetrics);
@@ -139,6 +143,8 @@ public final class AnalyticsService {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         p.put(DeadLetterHandler.TOPIC, config.deadLetterTopic());
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        // Static membership and the session of the main consumer (Streams suffixes the instance id per stream thread).
+        config.kafka().membership().consumerProperties().forEach((k, v) -> p.put(StreamsConfig.mainConsumerPrefix(k), v));
         return p;
     }
 

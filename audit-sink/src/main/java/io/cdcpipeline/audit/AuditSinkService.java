@@ -74,6 +74,8 @@ public final class AuditSinkService {
                 config.topics(), config.batchRecords(), config.batchBytes(), java.time.Duration.ofMillis(500),
                 java.time.Duration.ofSeconds(30)), writer, metrics.registry());
         metrics.addReadinessCheck("database", () -> db.isReachable(1000));
+        // Not ready while the group has not let this instance in (after a restart: the dead member's session).
+        metrics.addReadinessCheck("group", loop::joined);
         // Closed in reverse: the writer, then a last checkpoint round (which still needs the pool), then the pool.
         return Service.of(loop::run, loop::stop, metrics, db, dlq, checkpoints, publisher::shutdownNow, writer);
     }

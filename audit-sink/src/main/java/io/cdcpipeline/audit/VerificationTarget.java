@@ -40,14 +40,17 @@ record VerificationTarget(ConnectionSettings database, Optional<KafkaSettings> k
     /** The signed checkpoints: from the directory and the topic, each when configured. */
     CheckpointEvidence evidence() throws IOException {
         List<PublicKey> keys = CheckpointKeys.readPublic(publicKeyFile);
+        if (checkpointDirectory.isPresent() && !Files.isDirectory(checkpointDirectory.get())) {
+            throw new IOException("the checkpoint directory " + checkpointDirectory.get() + " does not exist");
+        }
+        // The topic first, then the files: the sink appends a checkpoint to its file before it sends
+        // it to the topic, so whatever this reads on the topic is in the files read after it. In the
+        // other order, a checkpoint published between the two reads looked like a removed file.
+        CheckpointTopic.Contents topic = kafka.map(k -> CheckpointTopic.read(k, checkpointTopic)).orElse(null);
         CheckpointFiles.Contents files = null;
         if (checkpointDirectory.isPresent()) {
-            if (!Files.isDirectory(checkpointDirectory.get())) {
-                throw new IOException("the checkpoint directory " + checkpointDirectory.get() + " does not exist");
-            }
             files = CheckpointFiles.read(checkpointDirectory.get());
         }
-        CheckpointTopic.Contents topic = kafka.map(k -> CheckpointTopic.read(k, checkpointTopic)).orElse(null);
         if (files == null && topic == null) {
             return CheckpointEvidence.none();
         }

@@ -1,6 +1,7 @@
 package io.cdcpipeline.bench;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.cdcpipeline.bench.oracle.OracleBenchmark;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cdc-pipeline bench", versionProvider = Version.class,
         description = "Benchmarks on embedded servers, each against a baseline measured in the same run.",
-        subcommands = {Bench.Capture.class, Bench.Audit.class, Bench.Analytics.class, Bench.Cache.class, Bench.Parse.class,
+        subcommands = {Bench.EndToEnd.class, Bench.Capture.class, Bench.Audit.class, Bench.Analytics.class, Bench.Cache.class, Bench.Parse.class,
             OracleBenchmark.class})
 public final class Bench implements Callable<Integer> {
 
@@ -40,6 +41,27 @@ public final class Bench implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    @Command(name = "e2e", description = "The whole pipeline (capture + audit-sink) against stock Kafka Connect with the"
+            + " Debezium source and JDBC sink: backlog drain, commit-to-row latency at steady rates, CPU per change, memory.")
+    static final class EndToEnd implements Callable<Integer> {
+        @Option(names = "--changes", paramLabel = "N", description = "changes in the backlog, a multiple of 100"
+                + " (default: ${DEFAULT-VALUE})")
+        int changes = 200_000;
+
+        @Option(names = "--seconds", paramLabel = "S", description = "length of each steady phase (default: ${DEFAULT-VALUE})")
+        int seconds = 30;
+
+        @Option(names = "--rates", paramLabel = "R", split = ",", description = "steady rates in changes/s"
+                + " (default: ${DEFAULT-VALUE})")
+        List<Integer> rates = List.of(1000, 5000);
+
+        @Override
+        public Integer call() throws Exception {
+            EndToEndBenchmark.run(changes, seconds, rates);
+            return 0;
+        }
     }
 
     @Command(name = "capture", description = "cdc-capture against a bare Debezium engine on the same backlog of the same slot type.")

@@ -45,6 +45,7 @@ public final class CacheInvalidatorService {
                 return false;
             }
         });
+        metrics.addReadinessCheck("group", loop::joined);
         return Service.of(loop::run, loop::stop, metrics, redis, dlq);
     }
 }

@@ -165,6 +165,11 @@ public final class KafkaConnectWorker implements AutoCloseable {
         return logFile;
     }
 
+    /** The worker's process id (CPU and memory figures of benchmarks). */
+    public long pid() {
+        return process.pid();
+    }
+
     private static Path write(Path file, Map<String, String> properties) throws IOException {
         String text = properties.entrySet().stream()
                 .map(e -> escape(e.getKey()) + "=" + escape(e.getValue()))

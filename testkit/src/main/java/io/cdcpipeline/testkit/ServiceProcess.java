@@ -37,6 +37,20 @@ public final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(name, port, p, workDir);
     }
 
+    /**
+     * The same with the JVM options of the distribution's scripts (a fixed heap of {@code heap},
+     * the default collector, full JIT): for benchmarks, which measure what production runs.
+     */
+    public static ServiceProcess startWithHeap(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
+                                               String heap) {
+        int port = FreePorts.find();
+        Map<String, String> env = new HashMap<>(baseEnv);
+        env.put("METRICS_PORT", Integer.toString(port));
+        Process p = ChildJvm.start(name, workDir, mainClass, List.of(), env,
+                List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
+        return new ServiceProcess(name, port, p, workDir);
+    }
+
     /** 200 from /health/ready: this instance's engine is streaming. */
     public boolean ready() {
         return get("/health/ready").map(r -> r.statusCode() == 200).orElse(false);

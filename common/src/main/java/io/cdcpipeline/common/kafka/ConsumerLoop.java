@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -93,6 +94,8 @@ public final class ConsumerLoop {
     private final Timer batchLatency;
     private final DistributionSummary batchSize;
     private final AtomicLong lag = new AtomicLong();
+    /** Partitions this member holds now; -1 until the group gave it its first assignment. */
+    private final AtomicLong assigned = new AtomicLong(-1);
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, String> consumer;
     /** Loop thread only. */
@@ -125,13 +128,15 @@ public final class ConsumerLoop {
         Gauge.builder("consumer.partitions.stopped", stoppedPartitions, AtomicLong::get).tag("consumer", settings.name())
                 .description("partitions stopped because their stored position cannot be used (see consumer.partition.stopped)")
                 .strongReference(true).register(registry);
+        Gauge.builder("consumer.partitions.assigned", assigned, a -> Math.max(0, a.get())).tag("consumer", settings.name())
+                .description("partitions this instance consumes now").strongReference(true).register(registry);
         Gauge.builder("consumer.lag.records", lag, AtomicLong::get).tag("consumer", settings.name())
                 .description("records on the assigned partitions not yet consumed (the consumer's own view)").strongReference(true)
                 .register(registry);
     }
 
     public void run() throws Exception {
-        Map<String, Object> props = new HashMap<>(settings.kafka().clientProperties(settings.name()));
+        Map<String, Object> props = new HashMap<>(settings.kafka().groupConsumerProperties(settings.name()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // A sink whose positions are stored with its data seeks every partition itself: an offset out
@@ -147,7 +152,8 @@ public final class ConsumerLoop {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         ExecutorService writer = Executors.newSingleThreadExecutor(DaemonThreads.named(settings.name() + "-writer"));
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props)) {
+        KafkaConsumer<String, String> c = new KafkaConsumer<>(props);
+        try {
             consumer = c;
             if (stopping) {
                 return;
@@ -223,6 +229,10 @@ public final class ConsumerLoop {
         } finally {
             consumer = null;
             writer.shutdownNow();
+            // A stop hands the partitions over at once, static member or not; a crash (no close)
+            // leaves them to this instance's restart (same KAFKA_GROUP_INSTANCE_ID) or to the session timeout.
+            c.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(10)));
         }
     }
 
@@ -397,6 +407,7 @@ public final class ConsumerLoop {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             rebalances++;
+            assigned.set(Math.max(0, c.assignment().size() - partitions.size()));
             release(partitions);
             // The batch in flight may hold records of these partitions: finish it (and commit its
             // offsets) before they move to another consumer.
@@ -406,6 +417,7 @@ public final class ConsumerLoop {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             rebalances++;
+            assigned.set(Math.max(0, c.assignment().size() - partitions.size()));
             release(partitions);
             awaitInFlight(c);
         }
@@ -414,10 +426,12 @@ public final class ConsumerLoop {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             rebalances++;
             if (partitions.isEmpty()) {
+                assigned.set(c.assignment().size());
                 return;
             }
             awaitInFlight(c);
             resume(c, partitions);
+            assigned.set(c.assignment().size());
             LOG.info("{}: assigned {} partitions, {} held until their stored positions can be used", settings.name(),
                     partitions.size(), held.size());
         }
@@ -542,6 +556,17 @@ public final class ConsumerLoop {
             Thread.currentThread().interrupt();
             throw new org.apache.kafka.common.errors.InterruptException(e);
         }
+    }
+
+    /**
+     * The group has given this member its partitions (any number: none when the group has more
+     * members than partitions). What readiness waits for, so that a restarted instance is not
+     * reported ready while it still waits to be let in. (A partition stopped on an unusable
+     * position does not make it unready: a restart would not help; consumer.partition.stopped
+     * alerts.)
+     */
+    public boolean joined() {
+        return assigned.get() >= 0;
     }
 
     public void stop() {

@@ -20,7 +20,7 @@ import io.cdcpipeline.common.config.Settings;
  *                 settings (and KAFKA_CLIENT_PROPERTIES_FILE) give; secrets among them are Kafka
  *                 {@code Password} types, which clients never log
  */
-public record KafkaSettings(String bootstrapServers, Map<String, String> security) {
+public record KafkaSettings(String bootstrapServers, Map<String, String> security, GroupMembership membership) {
 
     /** How clients talk to the brokers. */
     public enum SecurityProtocol { PLAINTEXT, SSL, SASL_SSL }
@@ -30,6 +30,10 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> securit
 
     public KafkaSettings(String bootstrapServers) {
         this(bootstrapServers, Map.of());
+    }
+
+    public KafkaSettings(String bootstrapServers, Map<String, String> security) {
+        this(bootstrapServers, security, GroupMembership.DEFAULT);
     }
 
     public static final Setting<String> KAFKA_BOOTSTRAP_SERVERS = Setting.string("KAFKA_BOOTSTRAP_SERVERS",
@@ -69,7 +73,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> securit
 
     public static final List<Setting<?>> SETTINGS = List.of(KAFKA_BOOTSTRAP_SERVERS, KAFKA_TOPIC_PREFIX, KAFKA_REPLICATION_FACTOR,
             KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE, KAFKA_SASL_MECHANISM,
-            KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_CLIENT_PROPERTIES_FILE);
+            KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_CLIENT_PROPERTIES_FILE, GroupMembership.KAFKA_GROUP_INSTANCE_ID,
+            GroupMembership.KAFKA_SESSION_TIMEOUT);
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaSettings.class);
 
@@ -106,7 +111,7 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> securit
 
     public static KafkaSettings read(Settings settings) {
         String bootstrap = settings.required(KAFKA_BOOTSTRAP_SERVERS);
-        return new KafkaSettings(bootstrap, KafkaSecurity.read(settings));
+        return new KafkaSettings(bootstrap, KafkaSecurity.read(settings), GroupMembership.read(settings));
     }
 
     /** Whether a client property holds a secret (a key, a password, a JAAS line with one): never logged. */
@@ -117,7 +122,8 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> securit
     /** No secret in logs: the security properties by name only. */
     @Override
     public String toString() {
-        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", security=" + security.keySet() + "]";
+        return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", security=" + security.keySet() + ", membership="
+                + membership + "]";
     }
 
     /** Client properties every Kafka client of ours starts from: where, who, and how securely. */
@@ -125,6 +131,13 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> securit
         Map<String, Object> props = new HashMap<>(security);
         props.put("bootstrap.servers", bootstrapServers);
         props.put("client.id", clientId);
+        return props;
+    }
+
+    /** The same, for a consumer in a group: its membership (static or not) and session. */
+    public Map<String, Object> groupConsumerProperties(String clientId) {
+        Map<String, Object> props = clientProperties(clientId);
+        props.putAll(membership.consumerProperties());
         return props;
     }
 }
