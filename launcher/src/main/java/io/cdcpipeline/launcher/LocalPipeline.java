@@ -67,6 +67,8 @@ public final class LocalPipeline implements AutoCloseable {
     private final Path passwordFile;
     private final java.util.List<ServiceThread> services = new java.util.ArrayList<>();
     private final java.util.List<AutoCloseable> demo = new java.util.ArrayList<>();
+    /** The demo application's connections (closed first at the demo's end, so PostgreSQL's statistics are final). */
+    private Database demoDatabase;
 
     private LocalPipeline(EmbeddedInfrastructure infrastructure, TestDatabase database, Map<Role, String> passwords, Path passwordFile) {
         this.infrastructure = infrastructure;
@@ -207,9 +209,8 @@ public final class LocalPipeline implements AutoCloseable {
      */
     DemoSession startDemoSession(Duration tick, PrintStream out, boolean terminal) throws SQLException {
         DemoWorkload workload = newDemoWorkload();
-        AutoCloseable connections = demo.get(0);
         DemoSession session = new DemoSession(workload, new DemoSession.Pipeline(
-                () -> services.stream().map(ServiceThread::registry).toList(), database::superuserConnection, connections,
+                () -> services.stream().map(ServiceThread::registry).toList(), database::superuserConnection, demoDatabase,
                 () -> AuditSinkService.command(verifyEnv(), new PrintWriter(out, true), new PrintWriter(System.err, true))
                         .execute("verify")), out, terminal);
         session.start(tick);
@@ -226,6 +227,7 @@ public final class LocalPipeline implements AutoCloseable {
         Database db = Database.open(DatabaseConfig.fromEnv(env, "demo-workload"), new SimpleMeterRegistry(),
                 java.util.EnumSet.of(Priority.STANDARD));
         demo.add(db);
+        demoDatabase = db;
         RedisClient redis = RedisClient.create(infrastructure.redis().host(), infrastructure.redis().port());
         demo.add(redis);
         DemoWorkload workload = new DemoWorkload(db.standard(), new LeasedCache(redis, "", Duration.ofSeconds(5), true,
