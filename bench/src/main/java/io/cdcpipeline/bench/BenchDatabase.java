@@ -30,6 +30,23 @@ public final class BenchDatabase {
     private BenchDatabase() {
     }
 
+    /**
+     * cdc-capture's environment on the benchmark's servers, as {@code cdc_user} with its certificate:
+     * topics {@code <prefix>.*}, slot {@code slot_<prefix>} (made by the benchmark before its
+     * workload, so nothing is snapshotted), single-broker replication, metrics on a free port.
+     */
+    public static Map<String, String> captureEnv(EmbeddedInfrastructure infra, TestDatabase db, String prefix) {
+        Map<String, String> env = new HashMap<>(db.certificateEnv("cdc_user"));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        env.put("KAFKA_TOPIC_PREFIX", prefix);
+        env.put("CAPTURE_SLOT_NAME", "slot_" + prefix);
+        env.put("CAPTURE_SNAPSHOT_MODE", "no_data");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        return env;
+    }
+
     public static TestDatabase create(EmbeddedInfrastructure infra, String name) throws Exception {
         TestDatabase db = infra.postgres().createDatabase(name);
         Map<String, String> env = new HashMap<>(db.superuserEnv());

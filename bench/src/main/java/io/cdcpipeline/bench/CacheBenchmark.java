@@ -218,15 +218,8 @@ final class CacheBenchmark {
     // ---- 2. latency -----------------------------------------------------------------------
 
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db, RedisClient redis) throws Exception {
-        Map<String, String> captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
-        captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        captureEnv.put("KAFKA_TOPIC_PREFIX", "live");
-        captureEnv.put("CAPTURE_SLOT_NAME", "slot_live");
-        captureEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        // The articles exist before; only the steady updates are measured.
-        captureEnv.put("CAPTURE_SNAPSHOT_MODE", "no-data");
-        captureEnv.put("METRICS_BIND", "127.0.0.1");
-        captureEnv.put("METRICS_PORT", "0");
+        // The articles exist before; only the steady updates are measured (no snapshot).
+        Map<String, String> captureEnv = BenchDatabase.captureEnv(infra, db, "live");
         Map<String, String> cacheEnv = new HashMap<>();
         cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         cacheEnv.put("REDIS_URL", infra.redis().url());

@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,14 +109,7 @@ final class CaptureBenchmark {
 
     private static Run measure(EmbeddedInfrastructure infra, TestDatabase db, String kind, String prefix, long expected)
             throws Exception {
-        Map<String, String> env = new HashMap<>(db.certificateEnv("cdc_user"));
-        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        env.put("KAFKA_TOPIC_PREFIX", prefix);
-        env.put("CAPTURE_SLOT_NAME", "slot_" + prefix);
-        env.put("CAPTURE_SNAPSHOT_MODE", "no_data");
-        env.put("KAFKA_REPLICATION_FACTOR", "1");
-        env.put("METRICS_BIND", "127.0.0.1");
-        env.put("METRICS_PORT", "0");
+        Map<String, String> env = BenchDatabase.captureEnv(infra, db, prefix);
         Path dir = infra.root().resolve("bench-" + prefix);
         String main = kind.equals("bare") ? BareEngineMain.class.getName() : CaptureService.class.getName();
         Process process = ChildJvm.start(prefix, dir, main, List.of(), env, List.of(JVM_HEAP));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Callable;
 
 import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
@@ -59,9 +60,18 @@ final class EndToEndBenchmark {
     private static final int SEED_ARTICLES = 2_000;
     private static final int SEED_COMMENTS = 4_000;
 
+    /**
+     * Each pipeline's rows as one relation (op, committed_at, written_at), so every figure and check
+     * below is one query over either: ours is the audit log, stock the sink's two tables.
+     */
+    private static final Map<String, String> ROWS = Map.of(
+            OURS, "SELECT op, committed_at, written_at FROM audit.change_log WHERE source_table IN ('app.articles', 'app.comments')",
+            STOCK, "SELECT __op AS op, to_timestamp(__source_ts_ms / 1000.0) AS committed_at, written_at FROM public.stock_articles"
+                    + " UNION ALL SELECT __op, to_timestamp(__source_ts_ms / 1000.0), written_at FROM public.stock_comments");
+
     /** What one pipeline did in one phase. */
     record Phase(String pipeline, String phase, long changes, double seconds, Map<String, Double> cpuSecondsPerKiloChange,
-            double p50Millis, double p99Millis, double maxMillis) {
+            Map<String, Long> peakRssMiB, double p50Millis, double p99Millis, double maxMillis) {
         double perSecond() {
             return changes / Math.max(0.001, seconds);
         }
@@ -104,7 +114,7 @@ final class EndToEndBenchmark {
             List<Phase> phases = new ArrayList<>();
             // 1. Each pipeline drains the same backlog from its own slot, starting cold.
             try (Ours ours = bench.startOurs()) {
-                phases.add(bench.drain(OURS, ours.processes(), backlogCounts.total(), bench::oursRows));
+                phases.add(bench.drain(OURS, ours.processes(), backlogCounts.total(), () -> bench.rows(OURS)));
             }
             Counts stockExpected = backlogCounts;
             try (KafkaConnectWorker stock = bench.startStock()) {
@@ -119,15 +129,15 @@ final class EndToEndBenchmark {
             // Ours again: it first catches up with the changes of stock's phases (so it is warm too), then its own.
             Counts oursExpected = stockExpected;
             try (Ours ours = bench.startOurs()) {
-                bench.awaitRows(OURS, oursExpected.total(), bench::oursRows);
+                bench.awaitRows(OURS, oursExpected.total(), () -> bench.rows(OURS));
                 for (int rate : rates) {
                     Counts steady = bench.workload.commit(rate * seconds, rate);
                     oursExpected = oursExpected.plus(steady);
-                    phases.add(bench.steady(OURS, rate, steady, oursExpected.total(), bench::oursRows));
+                    phases.add(bench.steady(OURS, rate, steady, oursExpected.total(), () -> bench.rows(OURS)));
                 }
             }
-            Counts oursByOp = bench.oursByOp();
-            Counts stockByOp = bench.stockByOp();
+            Counts oursByOp = bench.byOp(OURS);
+            Counts stockByOp = bench.byOp(STOCK);
             report(phases, oursExpected, oursByOp, stockExpected, stockByOp, backlog, seconds);
         } finally {
             try (var files = Files.walk(work)) {
@@ -152,14 +162,8 @@ final class EndToEndBenchmark {
     }
 
     private Ours startOurs() {
-        Map<String, String> capture = new HashMap<>(db.certificateEnv("cdc_user"));
-        capture.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        capture.put("KAFKA_TOPIC_PREFIX", OURS);
-        capture.put("CAPTURE_SLOT_NAME", "slot_ours");
-        capture.put("CAPTURE_SNAPSHOT_MODE", "no_data");
+        Map<String, String> capture = BenchDatabase.captureEnv(infra, db, OURS);
         capture.put("CAPTURE_TABLES", "app\\.articles,app\\.comments");
-        capture.put("KAFKA_REPLICATION_FACTOR", "1");
-        capture.put("METRICS_BIND", "127.0.0.1");
         Map<String, String> sink = new HashMap<>(db.passwordEnv("audit_user", BenchDatabase.PASSWORD));
         sink.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         sink.put("KAFKA_TOPIC_PREFIX", OURS);
@@ -227,80 +231,46 @@ final class EndToEndBenchmark {
                 Map.of("stock-source", source, "stock-sink", sink));
     }
 
-    private long oursRows() throws SQLException {
-        return single("SELECT count(*) FROM audit.change_log WHERE source_table IN ('app.articles', 'app.comments')");
+    private long rows(String pipeline) throws SQLException {
+        return single("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r");
     }
 
+    /** The stock rows, failing with the worker's own explanation when a connector failed. */
     private long stockRows(KafkaConnectWorker stock) throws SQLException {
         stock.assertHealthy("stock-source");
         stock.assertHealthy("stock-sink");
-        try {
-            return single("SELECT (SELECT count(*) FROM public.stock_articles) + (SELECT count(*) FROM public.stock_comments)");
-        } catch (SQLException e) {
-            return 0; // the sink has not added its columns yet
-        }
-    }
-
-    private Counts oursByOp() throws SQLException {
-        return byOp("SELECT op, count(*) FROM audit.change_log WHERE source_table IN ('app.articles', 'app.comments') GROUP BY op");
-    }
-
-    private Counts stockByOp() throws SQLException {
-        return byOp("SELECT __op, count(*) FROM (SELECT __op FROM public.stock_articles UNION ALL"
-                + " SELECT __op FROM public.stock_comments) s GROUP BY __op");
+        return rows(STOCK);
     }
 
     // ---- phases --------------------------------------------------------------------------------
 
-    interface RowCount {
-        long get() throws Exception;
-    }
-
     /** Waits until {@code expected} rows are written; the rate from the rows' written_at, CPU over the same span. */
-    private Phase drain(String pipeline, Map<String, Long> processes, long expected, RowCount rows) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-        Map<String, Double> cpuAtFirst = null;
-        long n;
-        while ((n = rows.get()) < expected) {
-            if (n > 0 && cpuAtFirst == null) {
-                cpuAtFirst = cpuSeconds(processes);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(pipeline + " wrote " + n + " of " + expected + " rows in 20 minutes");
-            }
-            Thread.sleep(250);
-        }
+    private Phase drain(String pipeline, Map<String, Long> processes, long expected, Callable<Long> rows) throws Exception {
+        awaitRows(pipeline, 1, rows);
+        Map<String, Double> cpuAtFirst = cpuSeconds(processes);
+        awaitRows(pipeline, expected, rows);
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
         double seconds = spanSeconds(pipeline);
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String name : processes.keySet()) {
-            double used = cpuAtEnd.get(name) - (cpuAtFirst == null ? 0 : cpuAtFirst.get(name));
+            double used = cpuAtEnd.get(name) - cpuAtFirst.get(name);
             cpu.put(name, used / expected * 1000);
         }
         Map<String, Long> rss = new LinkedHashMap<>();
         processes.forEach((name, pid) -> rss.put(name, ProcessMemory.peakRssMiB(pid)));
         System.out.printf(Locale.ROOT, "%-5s drain: %,d changes in %.2f s = %,.0f changes/s; CPU s per 1,000 changes %s;"
                 + " peak RSS MiB %s%n", pipeline, expected, seconds, expected / seconds, format(cpu), rss);
-        peakRss.computeIfAbsent(pipeline, k -> new LinkedHashMap<>()).putAll(rss);
-        return new Phase(pipeline, "drain", expected, seconds, cpu, Double.NaN, Double.NaN, Double.NaN);
+        return new Phase(pipeline, "drain", expected, seconds, cpu, rss, Double.NaN, Double.NaN, Double.NaN);
     }
 
-    private final Map<String, Map<String, Long>> peakRss = new LinkedHashMap<>();
-
     /** The paced changes were committed by the workload already: wait until written, then the latencies of that phase. */
-    private Phase steady(String pipeline, int rate, Counts changes, long expectedTotal, RowCount rows) throws Exception {
+    private Phase steady(String pipeline, int rate, Counts changes, long expectedTotal, Callable<Long> rows) throws Exception {
         awaitRows(pipeline, expectedTotal, rows);
-        String latency = OURS.equals(pipeline)
-                ? "SELECT extract(epoch FROM written_at - committed_at) * 1000 AS ms FROM audit.change_log"
-                        + " WHERE source_table IN ('app.articles', 'app.comments') AND committed_at >= ?"
-                : "SELECT extract(epoch FROM written_at - to_timestamp(__source_ts_ms / 1000.0)) * 1000 AS ms FROM"
-                        + " (SELECT written_at, __source_ts_ms FROM public.stock_articles UNION ALL"
-                        + " SELECT written_at, __source_ts_ms FROM public.stock_comments) s"
-                        + " WHERE to_timestamp(__source_ts_ms / 1000.0) >= ?";
         double[] q;
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms),"
-                        + " max(ms), count(*) FROM (" + latency + ") l")) {
+                        + " max(ms), count(*) FROM (SELECT extract(epoch FROM written_at - committed_at) * 1000 AS ms FROM ("
+                        + ROWS.get(pipeline) + ") r WHERE committed_at >= ?) l")) {
             s.setTimestamp(1, workload.lastPhaseStart());
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
@@ -310,15 +280,15 @@ final class EndToEndBenchmark {
         System.out.printf(Locale.ROOT, "%-5s %,6d changes/s for %s: commit -> row p50 %.0f ms, p99 %.0f ms, max %.0f ms (%,d rows)%n",
                 pipeline, rate, workload.lastPhaseDuration(), q[0], q[1], q[2], (long) q[3]);
         return new Phase(pipeline, rate + "/s", changes.total(), workload.lastPhaseDuration().toMillis() / 1000.0, Map.of(),
-                q[0], q[1], q[2]);
+                Map.of(), q[0], q[1], q[2]);
     }
 
-    private void awaitRows(String pipeline, long expected, RowCount rows) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    private void awaitRows(String pipeline, long expected, Callable<Long> rows) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         long n;
-        while ((n = rows.get()) < expected) {
+        while ((n = rows.call()) < expected) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(pipeline + " wrote " + n + " of " + expected + " rows in 10 minutes");
+                throw new IllegalStateException(pipeline + " wrote " + n + " of " + expected + " rows in 20 minutes");
             }
             Thread.sleep(250);
         }
@@ -326,11 +296,7 @@ final class EndToEndBenchmark {
 
     /** Seconds between the first and the last row the drain wrote. */
     private double spanSeconds(String pipeline) throws SQLException {
-        String sql = OURS.equals(pipeline)
-                ? "SELECT extract(epoch FROM max(written_at) - min(written_at)) FROM audit.change_log"
-                        + " WHERE source_table IN ('app.articles', 'app.comments')"
-                : "SELECT extract(epoch FROM max(w) - min(w)) FROM (SELECT written_at w FROM public.stock_articles"
-                        + " UNION ALL SELECT written_at FROM public.stock_comments) s";
+        String sql = "SELECT extract(epoch FROM max(written_at) - min(written_at)) FROM (" + ROWS.get(pipeline) + ") r";
         try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getDouble(1);
@@ -363,9 +329,10 @@ final class EndToEndBenchmark {
         }
     }
 
-    private Counts byOp(String sql) throws SQLException {
+    private Counts byOp(String pipeline) throws SQLException {
         Map<String, Long> byOp = new HashMap<>();
-        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT op, count(*) FROM (" + ROWS.get(pipeline) + ") r GROUP BY op")) {
             while (rs.next()) {
                 byOp.put(rs.getString(1), rs.getLong(2));
             }
@@ -392,6 +359,8 @@ final class EndToEndBenchmark {
         double stockCpu = stockDrain.cpuSecondsPerKiloChange().values().stream().mapToDouble(Double::doubleValue).sum();
         md.append(String.format(Locale.ROOT, "| drain, JVM CPU s per 1,000 changes | %s | %s | %.2fx |%n",
                 format(oursDrain.cpuSecondsPerKiloChange()), format(stockDrain.cpuSecondsPerKiloChange()), oursCpu / stockCpu));
+        md.append(String.format(Locale.ROOT, "| drain, peak RSS MiB | %s | %s | |%n", oursDrain.peakRssMiB(),
+                stockDrain.peakRssMiB()));
         for (Phase ours : phases) {
             if (!ours.pipeline().equals(OURS) || ours.phase().equals("drain")) {
                 continue;

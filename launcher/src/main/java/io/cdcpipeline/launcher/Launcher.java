@@ -49,7 +49,7 @@ public final class Launcher {
             ending.session = pipeline.startDemoSession(Duration.ofMillis(20), out, System.console() != null);
         }
         if (runFor == null) {
-            new CountDownLatch(1).await(); // until the shutdown hook ends the JVM
+            new CountDownLatch(1).await(); // never returns: the shutdown hook ends the run, then the JVM
         }
         Thread.sleep(runFor.toMillis());
         try {

@@ -29,12 +29,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Any service main class, with {@code METRICS_PORT} set to a free port. */
     public static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir) {
-        int port = FreePorts.find();
-        Map<String, String> env = new HashMap<>(baseEnv);
-        env.put("METRICS_PORT", Integer.toString(port));
-        Process p = ChildJvm.start(name, workDir, mainClass, List.of(), env,
-                List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-        return new ServiceProcess(name, port, p, workDir);
+        return start(name, mainClass, baseEnv, workDir, List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     }
 
     /**
@@ -43,12 +38,15 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess startWithHeap(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
                                                String heap) {
+        return start(name, mainClass, baseEnv, workDir, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
+    }
+
+    private static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
+                                        List<String> jvmOptions) {
         int port = FreePorts.find();
         Map<String, String> env = new HashMap<>(baseEnv);
         env.put("METRICS_PORT", Integer.toString(port));
-        Process p = ChildJvm.start(name, workDir, mainClass, List.of(), env,
-                List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
-        return new ServiceProcess(name, port, p, workDir);
+        return new ServiceProcess(name, port, ChildJvm.start(name, workDir, mainClass, List.of(), env, jvmOptions), workDir);
     }
 
     /** 200 from /health/ready: this instance's engine is streaming. */

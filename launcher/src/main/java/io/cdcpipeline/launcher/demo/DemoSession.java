@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cdcpipeline.common.service.DaemonThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -33,6 +34,8 @@ public final class DemoSession {
     /** The live figures' rates and quantiles cover about this much of the recent past. */
     private static final Duration WINDOW = Duration.ofSeconds(10);
     private static final Duration CATCH_UP = Duration.ofSeconds(90);
+    private static final String STATS_CHANGES = "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
+            + " WHERE schemaname = 'app'";
 
     /** A superuser connection to the demo database (for the checks at the end). */
     public interface Connector {
@@ -51,11 +54,7 @@ public final class DemoSession {
     private final Pipeline pipeline;
     private final PrintStream out;
     private final boolean terminal;
-    private final ScheduledExecutorService drawer = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "demo-status");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService drawer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("demo-status"));
     private final Deque<Reading> history = new ArrayDeque<>();
     private long started;
     private long statsBaseline;
@@ -89,7 +88,7 @@ public final class DemoSession {
 
     /** Baseline of PostgreSQL's statistics, then the workload and the status block. */
     public void start(Duration tick) throws SQLException {
-        statsBaseline = statsChanges();
+        statsBaseline = single(STATS_CHANGES); // nothing pending: the demo has not written yet
         workload.start(tick);
         started = System.nanoTime();
         history.add(new Reading(started, StatusBoard.Application.ZERO, PipelineFigures.ZERO));
@@ -217,8 +216,7 @@ public final class DemoSession {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         long last = -1;
         while (true) {
-            long now = single("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
-                    + " WHERE schemaname = 'app'");
+            long now = single(STATS_CHANGES);
             if (now == last || System.nanoTime() > deadline) {
                 return now;
             }

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cdcpipeline.cache.LeasedCache;
 import io.cdcpipeline.common.db.PriorityPool;
+import io.cdcpipeline.common.service.DaemonThreads;
 
 /**
  * The demo application: a small multi-tenant blog on the example schema, as {@code app_user} with
@@ -35,14 +36,14 @@ public final class DemoWorkload implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoWorkload.class);
     /** The first organization; organizations are ORG, 2 * ORG, 3 * ORG. */
-    public static final long ORG = 100;
+    static final long ORG = 100;
     static final int ORGS = 3;
     static final int USERS_PER_ORG = 3;
     static final int ARTICLES_PER_ORG = 5;
     private static final Duration CACHE_TTL = Duration.ofMinutes(10);
 
     /** What the application caches for an article page: a few columns, as JSON. */
-    public record Article(long id, String slug, String title, String status) {
+    record Article(long id, String slug, String title, String status) {
     }
 
     /** A demo article: its organization and whether it is published (drafts are not shown to readers). */
@@ -61,11 +62,7 @@ public final class DemoWorkload implements AutoCloseable {
     private final PriorityPool pool;
     private final LeasedCache cache;
     private final Random random;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "demo-workload");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("demo-workload"));
     /** Users per organization (index = org number - 1); ids are the demo's own, so it knows them without a round trip. */
     private final List<List<Long>> users = new ArrayList<>();
     /** Every article, oldest first: the Zipf law makes the oldest the most read. */
@@ -86,7 +83,7 @@ public final class DemoWorkload implements AutoCloseable {
     }
 
     /** The id of the {@code n}-th article of the first organization (1-based), created by {@link #start}. */
-    public static long articleId(int n) {
+    static long articleId(int n) {
         return ORG * 1000 + n;
     }
 
@@ -270,10 +267,6 @@ public final class DemoWorkload implements AutoCloseable {
     }
 
     /** The application's read path: Redis first, PostgreSQL on a miss (stored only under a valid lease). */
-    public Article read(long id) throws Exception {
-        return read(id, ORG * (id / (ORG * 1000)));
-    }
-
     private Article read(long id, long org) throws Exception {
         reads.incrementAndGet();
         return cache.get("article:" + id, Article.class, () -> {
