@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -156,6 +157,47 @@ class AnalyticsIT {
                 awaitExact(f);
             } finally {
                 second.close();
+            }
+        }
+    }
+
+    /**
+     * SIGKILL, then a restart at once with the same KAFKA_GROUP_INSTANCE_ID and state directory (as
+     * a container or pod restarts on its volume): ready only once it holds its partitions, and a
+     * view committed while it was down is counted within 10 s of the kill, JVM start, Kafka
+     * Streams' rejoin and the abort of the dead instance's open transaction included.
+     */
+    @Test
+    void shouldCountAgainWithinTenSecondsOfAKill(@TempDir Path dir) throws Exception {
+        try (AnalyticsFixture f = AnalyticsFixture.start("analytics-restart")) {
+            Map<String, String> env = f.env();
+            env.put("KAFKA_GROUP_INSTANCE_ID", "analytics-a");
+            ServiceProcess instance = ServiceProcess.start("analytics-0", AnalyticsService.class.getName(), env, dir);
+            List<String> recoveries = new ArrayList<>();
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(instance::ready);
+                f.randomWorkload(8, 600, 100, 100);
+                awaitExact(f);
+                for (int kill = 1; kill <= 2; kill++) {
+                    long views = f.count("SELECT coalesce(sum(views), 0) FROM analytics.article_daily_stats");
+                    instance.kill();
+                    long killed = System.nanoTime();
+                    f.capture.sql("INSERT INTO app.article_views (article_id, user_id, created_at) VALUES (1, 1, now())");
+                    instance.close();
+                    instance = ServiceProcess.start("analytics-" + kill, AnalyticsService.class.getName(), env, dir);
+                    ServiceProcess restarted = instance;
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(restarted::ready);
+                    double readyAfter = (System.nanoTime() - killed) / 1e9;
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> f.count("SELECT coalesce(sum(views), 0) FROM analytics.article_daily_stats") > views);
+                    double countingAfter = (System.nanoTime() - killed) / 1e9;
+                    recoveries.add(String.format("kill %d: ready after %.1f s, counted after %.1f s", kill, readyAfter, countingAfter));
+                    assertThat(countingAfter).as(recoveries.toString()).isLessThan(10.0);
+                }
+                System.out.println("analytics-aggregator recovery after SIGKILL: " + recoveries);
+                awaitExact(f);
+            } finally {
+                instance.close();
             }
         }
     }

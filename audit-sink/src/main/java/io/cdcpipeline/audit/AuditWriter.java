@@ -299,39 +299,55 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     }
 
     /**
-     * Creates missing chain rows, then locks them: one writer per chain at a time, even during a
-     * rebalance or with a second consumer group. A chain another group wrote less than
+     * Locks the chains' rows, creating those missing first: one writer per chain at a time, even
+     * during a rebalance or with a second consumer group. A chain another group wrote less than
      * {@code AUDIT_CHAIN_TAKEOVER_AFTER} ago is refused (the batch is retried later); older, it is
-     * continued from its head, never started again.
+     * continued from its head, never started again. One round trip when every chain exists (the
+     * common case): the lock is taken on every batch, so it is on the commit → audit row path.
      */
     private Map<TopicPartition, Chain> lock(Connection tx, Collection<TopicPartition> partitions) throws SQLException {
-        try (PreparedStatement create = tx.prepareStatement("INSERT INTO audit.chains (chain_topic, chain_partition, next_offset)"
-                + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING")) {
-            for (TopicPartition tp : partitions) {
-                create.setString(1, tp.topic());
-                create.setInt(2, tp.partition());
-                create.addBatch();
-            }
-            create.executeBatch();
-        }
         Map<TopicPartition, Chain> chains = new HashMap<>();
-        try (PreparedStatement select = tx.prepareStatement("SELECT next_offset, head_offset, head_hash, row_count, writer_group,"
-                + " extract(epoch FROM clock_timestamp() - written_at) * 1000 FROM audit.chains"
-                + " WHERE chain_topic = ? AND chain_partition = ? FOR UPDATE")) {
-            for (TopicPartition tp : partitions) {
-                select.setString(1, tp.topic());
-                select.setInt(2, tp.partition());
-                try (ResultSet rs = select.executeQuery()) {
-                    rs.next();
+        selectForUpdate(tx, partitions, chains);
+        List<TopicPartition> missing = partitions.stream().filter(tp -> !chains.containsKey(tp)).toList();
+        if (!missing.isEmpty()) {
+            try (PreparedStatement create = tx.prepareStatement("INSERT INTO audit.chains (chain_topic, chain_partition, next_offset)"
+                    + " VALUES (?, ?, 0) ON CONFLICT DO NOTHING")) {
+                for (TopicPartition tp : missing) {
+                    create.setString(1, tp.topic());
+                    create.setInt(2, tp.partition());
+                    create.addBatch();
+                }
+                create.executeBatch();
+            }
+            selectForUpdate(tx, missing, chains);
+        }
+        for (Chain chain : chains.values()) {
+            reconcile(tx, chain);
+        }
+        return chains;
+    }
+
+    /** Locks the chain rows of {@code partitions} that exist (in one order, so two writers never deadlock) into {@code chains}. */
+    private void selectForUpdate(Connection tx, Collection<TopicPartition> partitions, Map<TopicPartition, Chain> chains)
+            throws SQLException {
+        try (PreparedStatement select = tx.prepareStatement("SELECT chain_topic, chain_partition, next_offset, head_offset, head_hash,"
+                + " row_count, writer_group, extract(epoch FROM clock_timestamp() - written_at) * 1000 FROM audit.chains"
+                + " WHERE (chain_topic, chain_partition) IN (SELECT * FROM unnest(?::text[], ?::int[]))"
+                + " ORDER BY chain_topic, chain_partition FOR UPDATE")) {
+            select.setArray(1, tx.createArrayOf("text", partitions.stream().map(TopicPartition::topic).toArray()));
+            select.setArray(2, tx.createArrayOf("integer", partitions.stream().map(TopicPartition::partition).toArray()));
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    TopicPartition tp = new TopicPartition(rs.getString(1), rs.getInt(2));
                     Chain chain = new Chain(tp, tp.topic().equals(messageTopic));
-                    chain.nextOffset = rs.getLong(1);
-                    long headOffset = rs.getLong(2);
+                    chain.nextOffset = rs.getLong(3);
+                    long headOffset = rs.getLong(4);
                     chain.headOffset = rs.wasNull() ? null : headOffset;
-                    byte[] head = rs.getBytes(3);
+                    byte[] head = rs.getBytes(5);
                     chain.head = head == null ? ChainHash.GENESIS : head;
-                    chain.rowCount = rs.getLong(4);
-                    String writer = rs.getString(5);
-                    double sinceWritten = rs.getDouble(6);
+                    chain.rowCount = rs.getLong(6);
+                    String writer = rs.getString(7);
+                    double sinceWritten = rs.getDouble(8);
                     if (writer != null && !writer.equals(group)) {
                         if (!rs.wasNull() && sinceWritten < takeoverAfter.toMillis()) {
                             metrics.chainRefusals.increment();
@@ -344,10 +360,6 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                 }
             }
         }
-        for (Chain chain : chains.values()) {
-            reconcile(tx, chain);
-        }
-        return chains;
     }
 
     /**

@@ -40,12 +40,20 @@ public final class Bench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // The services' jars bring the common logback.xml (INFO for the pipeline); a benchmark prints
+        // its own figures and only the pipeline's warnings, before any logger exists.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "logback-bench.xml");
+        }
         System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 
     @Command(name = "e2e", description = "The whole pipeline (capture + audit-sink) against stock Kafka Connect with the"
             + " Debezium source and JDBC sink: backlog drain, commit-to-row latency at steady rates, CPU per change, memory.")
     static final class EndToEnd implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--changes", paramLabel = "N", description = "changes in the backlog, a multiple of 100"
                 + " (default: ${DEFAULT-VALUE})")
         int changes = 200_000;
@@ -57,9 +65,20 @@ public final class Bench implements Callable<Integer> {
                 + " (default: ${DEFAULT-VALUE})")
         List<Integer> rates = List.of(1000, 5000);
 
+        @Option(names = "--pipelines", paramLabel = "P", split = ",", description = "which pipelines to run: ours, stock"
+                + " (default: ${DEFAULT-VALUE}); ours alone is for tuning, its figures are not a comparison")
+        java.util.Set<String> pipelines = new java.util.LinkedHashSet<>(List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK));
+
+        @Option(names = "--profile", paramLabel = "DIR", description = "write a flight recording (JFR) of each of ours' JVMs to DIR"
+                + " (read with: jfr print --events jdk.ExecutionSample FILE)")
+        java.nio.file.Path profile;
+
         @Override
         public Integer call() throws Exception {
-            EndToEndBenchmark.run(changes, seconds, rates);
+            if (!pipelines.contains(EndToEndBenchmark.OURS) || !List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK).containsAll(pipelines)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--pipelines takes ours or ours,stock, not " + pipelines);
+            }
+            EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile));
             return 0;
         }
     }

@@ -25,7 +25,10 @@ public final class BenchDatabase {
             "max_wal_size = '8GB'",
             "min_wal_size = '1GB'",
             "checkpoint_timeout = '15min'",
-            "wal_buffers = '64MB'"};
+            "wal_buffers = '64MB'",
+            // PostgreSQL's default (the test kit's 10 s makes tests fast): bench e2e freezes capture while it
+            // commits a backlog, and a pause longer than this ends the replication connection.
+            "wal_sender_timeout = '60s'"};
 
     private BenchDatabase() {
     }

@@ -281,6 +281,14 @@ final class CacheBenchmark {
                 percentile(toKafka, 0.99));
         System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", percentile(toRedis, 0.5),
                 percentile(toRedis, 0.99));
+        // When capture was slowest, counted from the phase's first commit: a stall shows as one cluster.
+        long first = committedAt.keySet().stream().filter(onKafka::containsKey).mapToLong(k -> times.committed().get(k)).min().orElse(0);
+        String slowest = committedAt.keySet().stream().filter(onKafka::containsKey)
+                .sorted(java.util.Comparator.comparingLong((String k) -> onKafka.get(k) - times.committed().get(k)).reversed()).limit(5)
+                .map(k -> String.format(java.util.Locale.ROOT, "+%.1f s (%d ms)", (times.committed().get(k) - first) / 1000.0,
+                        onKafka.get(k) - times.committed().get(k)))
+                .collect(java.util.stream.Collectors.joining(", "));
+        System.out.println("  slowest commits to Kafka: " + slowest);
     }
 
     /** Per article key: when capture sent its change (record timestamp) and when it was committed ({@code source.ts_ms}). */

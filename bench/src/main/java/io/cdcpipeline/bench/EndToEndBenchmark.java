@@ -33,18 +33,20 @@ import io.cdcpipeline.testkit.TestDatabase;
  * user would deploy instead: stock Kafka Connect with the Debezium PostgreSQL source and the
  * Debezium JDBC sink writing every change as a row (deletes included, as Debezium's
  * {@code ExtractNewRecordState} rewrites them). Same PostgreSQL, same broker, same workload, in the
- * same run, one pipeline at a time (the machine has two cores): ours drains, then stock drains and
- * runs its steady phases, then ours catches up with those (warming up) and runs its own:
+ * same run, one pipeline at a time (the machine has two cores), each from its own slot:
  *
  * <ol>
- *   <li>Backlog drain: both slots are created, then {@code backlog} changes are committed in
- *       100-row transactions (60 % inserts, 30 % updates, 10 % deletes on articles and comments);
- *       each pipeline starts cold on it. Rate = changes / (last − first row written), from the rows'
- *       own {@code written_at} (one PostgreSQL clock); CPU seconds per change of each process over
- *       the drain; peak resident memory.</li>
- *   <li>Steady rates: the same transactions paced at each rate for {@code seconds}; p50 / p99 / max
- *       of {@code written_at − committed_at} (commit time from the change event, both from
+ *   <li>Warm-up (not measured): stock starts cold on a backlog of {@code backlog} changes; ours
+ *       starts cold on everything committed since the slots were made.</li>
+ *   <li>Steady rates: 100-row transactions (60 % inserts, 30 % updates, 10 % deletes on articles
+ *       and comments) paced at each rate for {@code seconds}; p50 / p99 / max of
+ *       {@code written_at − committed_at} (commit time from the change event, both from
  *       PostgreSQL's clock).</li>
+ *   <li>Warm drain: the source is paused (stock: the Connect REST API's pause of the source
+ *       connector; ours: capture's JVM frozen by SIGSTOP), {@code backlog} changes are committed,
+ *       the source goes on. Rate = changes / (last − first of their rows written), from the rows'
+ *       own {@code written_at}; CPU seconds per change of each process over the same span; peak
+ *       resident memory.</li>
  *   <li>Correctness: the rows of each pipeline by operation equal the workload's own count.</li>
  * </ol>
  *
@@ -55,6 +57,9 @@ import io.cdcpipeline.testkit.TestDatabase;
 final class EndToEndBenchmark {
 
     static final String OURS = "ours";
+    /** The heaps of dist/src/dist/bin/cdc-capture and cdc-audit-sink: what production runs. */
+    private static final String CAPTURE_HEAP = "384m";
+    private static final String AUDIT_SINK_HEAP = "384m";
     static final String STOCK = "stock";
     private static final int ROWS_PER_TX = 100;
     private static final int SEED_ARTICLES = 2_000;
@@ -71,7 +76,7 @@ final class EndToEndBenchmark {
 
     /** What one pipeline did in one phase. */
     record Phase(String pipeline, String phase, long changes, double seconds, Map<String, Double> cpuSecondsPerKiloChange,
-            Map<String, Long> peakRssMiB, double p50Millis, double p99Millis, double maxMillis) {
+            double machineCpuSecondsPerKiloChange, Map<String, Long> peakRssMiB, double p50Millis, double p99Millis, double maxMillis) {
         double perSecond() {
             return changes / Math.max(0.001, seconds);
         }
@@ -81,20 +86,31 @@ final class EndToEndBenchmark {
     private final TestDatabase db;
     private final Workload workload;
     private final Path work;
+    /** Where ours' JVMs write a flight recording (JFR, profile settings) when they stop; null: none. */
+    private final Path profile;
 
-    private EndToEndBenchmark(EmbeddedInfrastructure infra, TestDatabase db, Path work) {
+    private EndToEndBenchmark(EmbeddedInfrastructure infra, TestDatabase db, Path work, Path profile) {
+        this.profile = profile;
         this.infra = infra;
         this.db = db;
         this.workload = new Workload(db, 20261203L);
         this.work = work;
     }
 
-    static void run(int backlog, int seconds, List<Integer> rates) throws Exception {
+    /** What to run: backlog size, steady phase length and rates, which pipelines, and where ours' flight recordings go (or null). */
+    record Options(int backlog, int seconds, List<Integer> rates, java.util.Set<String> pipelines, Path profile) {
+    }
+
+    static void run(Options options) throws Exception {
+        int backlog = options.backlog();
+        int seconds = options.seconds();
+        List<Integer> rates = options.rates();
+        java.util.Set<String> pipelines = options.pipelines();
         Path work = Files.createTempDirectory("cdc-bench-e2e-");
         try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().withPostgresSettings(BenchDatabase.SERVER_SETTINGS)
                 .startAll()) {
             TestDatabase db = BenchDatabase.create(infra, "bench_e2e");
-            EndToEndBenchmark bench = new EndToEndBenchmark(infra, db, work);
+            EndToEndBenchmark bench = new EndToEndBenchmark(infra, db, work, options.profile());
             bench.workload.seed(SEED_ARTICLES, SEED_COMMENTS);
             // The stock sink's tables, made as its schema evolution would (the source's columns, all nullable, and the
             // unwrap's __deleted, __op and __source_ts_ms), plus written_at to measure; the sink refuses to add NOT
@@ -106,39 +122,52 @@ final class EndToEndBenchmark {
             }
             db.execute("SELECT pg_create_logical_replication_slot('slot_ours', 'pgoutput');"
                     + " SELECT pg_create_logical_replication_slot('slot_stock', 'pgoutput')");
-            long start = System.nanoTime();
-            Counts backlogCounts = bench.workload.commit(backlog, 0);
-            System.out.printf(Locale.ROOT, "backlog: %,d changes committed in %.1f s (%s)%n", backlog,
-                    (System.nanoTime() - start) / 1e9, backlogCounts);
-
             List<Phase> phases = new ArrayList<>();
-            // 1. Each pipeline drains the same backlog from its own slot, starting cold.
-            try (Ours ours = bench.startOurs()) {
-                phases.add(bench.drain(OURS, ours.processes(), backlogCounts.total(), () -> bench.rows(OURS)));
-            }
-            Counts stockExpected = backlogCounts;
-            try (KafkaConnectWorker stock = bench.startStock()) {
-                phases.add(bench.drain(STOCK, Map.of("connect", stock.pid()), backlogCounts.total(), () -> bench.stockRows(stock)));
-                // 2. Steady rates, stock first, as it runs now.
-                for (int rate : rates) {
-                    Counts steady = bench.workload.commit(rate * seconds, rate);
-                    stockExpected = stockExpected.plus(steady);
-                    phases.add(bench.steady(STOCK, rate, steady, stockExpected.total(), () -> bench.stockRows(stock)));
+            Counts committed = new Counts(0, 0, 0);
+            Counts stockExpected = null;
+            if (pipelines.contains(STOCK)) {
+                // Stock: a cold start on a backlog (its warm-up, not measured), the steady rates, then the warm drain.
+                committed = committed.plus(bench.backlog(backlog));
+                try (KafkaConnectWorker stock = bench.startStock()) {
+                    Callable<Long> rows = () -> bench.stockRows(stock);
+                    bench.awaitRows(STOCK, committed.total(), rows);
+                    for (int rate : rates) {
+                        bench.settle("slot_stock");
+                        Counts steady = bench.workload.commit(rate * seconds, rate);
+                        committed = committed.plus(steady);
+                        phases.add(bench.steady(STOCK, rate, steady, committed.total(), rows));
+                    }
+                    bench.settle("slot_stock");
+                    stock.pause("stock-source");
+                    long before = committed.total();
+                    committed = committed.plus(bench.backlog(backlog));
+                    stock.resume("stock-source");
+                    phases.add(bench.drain(STOCK, Map.of("connect", stock.pid()), before, committed.total(), rows));
                 }
+                stockExpected = committed;
             }
-            // Ours again: it first catches up with the changes of stock's phases (so it is warm too), then its own.
-            Counts oursExpected = stockExpected;
+            // Ours: a cold start catching up with everything stock was given (or a first backlog), the steady rates,
+            // then the warm drain with capture frozen (SIGSTOP) while the backlog is committed.
+            if (stockExpected == null) {
+                committed = committed.plus(bench.backlog(backlog));
+            }
             try (Ours ours = bench.startOurs()) {
-                bench.awaitRows(OURS, oursExpected.total(), () -> bench.rows(OURS));
-                for (int rate : rates) {
-                    Counts steady = bench.workload.commit(rate * seconds, rate);
-                    oursExpected = oursExpected.plus(steady);
-                    phases.add(bench.steady(OURS, rate, steady, oursExpected.total(), () -> bench.rows(OURS)));
+                Callable<Long> rows = () -> bench.rows(OURS);
+                bench.awaitRows(OURS, committed.total(), rows);
+                committed = bench.oursSteady(ours, rates, seconds, committed, phases);
+                bench.settle("slot_ours");
+                ours.capture().stop();
+                long before = committed.total();
+                try {
+                    committed = committed.plus(bench.backlog(backlog));
+                } finally {
+                    ours.capture().cont();
                 }
+                phases.add(bench.drain(OURS, ours.processes(), before, committed.total(), rows));
             }
-            Counts oursByOp = bench.byOp(OURS);
-            Counts stockByOp = bench.byOp(STOCK);
-            report(phases, oursExpected, oursByOp, stockExpected, stockByOp, backlog, seconds);
+            Counts oursExpected = committed;
+            report(phases, oursExpected, bench.byOp(OURS), stockExpected, stockExpected == null ? null : bench.byOp(STOCK), backlog,
+                    seconds);
         } finally {
             try (var files = Files.walk(work)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -171,8 +200,19 @@ final class EndToEndBenchmark {
         sink.put("KAFKA_GROUP_INSTANCE_ID", "bench-audit-sink");
         sink.putAll(LocalCheckpoints.env(work.resolve("checkpoints")));
         sink.put("METRICS_BIND", "127.0.0.1");
-        return new Ours(ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), capture, work, "512m"),
-                ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(), sink, work, "384m"));
+        return new Ours(ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), capture, work, CAPTURE_HEAP,
+                        recording("capture")),
+                ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(), sink, work, AUDIT_SINK_HEAP,
+                        recording("audit-sink")));
+    }
+
+    /** The JVM options of a flight recording of {@code name}'s whole run, or none. */
+    private String[] recording(String name) {
+        if (profile == null) {
+            return new String[0];
+        }
+        Path file = profile.resolve(name + "-" + System.currentTimeMillis() + ".jfr");
+        return new String[] {"-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + file};
     }
 
     /** One stock Connect worker: the Debezium PostgreSQL source and the Debezium JDBC sink, tuned. */
@@ -231,6 +271,45 @@ final class EndToEndBenchmark {
                 Map.of("stock-source", source, "stock-sink", sink));
     }
 
+    /** Ours at each steady rate, with what its audit-sink's batches looked like; returns the changes committed so far. */
+    private Counts oursSteady(Ours ours, List<Integer> rates, int seconds, Counts expected, List<Phase> phases) throws Exception {
+        for (int rate : rates) {
+            settle("slot_ours");
+            double[] batchesBefore = sinkBatches(ours.sink());
+            Counts steady = workload.commit(rate * seconds, rate);
+            expected = expected.plus(steady);
+            phases.add(steady(OURS, rate, steady, expected.total(), () -> rows(OURS)));
+            printSinkBatches(batchesBefore, sinkBatches(ours.sink()));
+        }
+        return expected;
+    }
+
+    /** audit-sink's batches so far: count, seconds spent applying them, records in them (its own meters). */
+    private static double[] sinkBatches(ServiceProcess sink) {
+        double[] figures = new double[3];
+        String text = sink.get("/metrics").map(r -> r.body()).orElse("");
+        for (String line : text.split("\n")) {
+            String[] parts = line.split(" ");
+            if (parts.length < 2 || line.startsWith("#")) {
+                continue;
+            }
+            if (parts[0].startsWith("audit_sink_batch_latency_seconds_count")) {
+                figures[0] += Double.parseDouble(parts[1]);
+            } else if (parts[0].startsWith("audit_sink_batch_latency_seconds_sum")) {
+                figures[1] += Double.parseDouble(parts[1]);
+            } else if (parts[0].startsWith("audit_sink_batch_size_sum")) {
+                figures[2] += Double.parseDouble(parts[1]);
+            }
+        }
+        return figures;
+    }
+
+    private static void printSinkBatches(double[] before, double[] after) {
+        double batches = after[0] - before[0];
+        System.out.printf(Locale.ROOT, "      audit-sink: %,.0f batches of %.0f records on average, %.1f ms each to apply%n", batches,
+                (after[2] - before[2]) / Math.max(1, batches), (after[1] - before[1]) * 1000 / Math.max(1, batches));
+    }
+
     private long rows(String pipeline) throws SQLException {
         return single("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r");
     }
@@ -244,23 +323,72 @@ final class EndToEndBenchmark {
 
     // ---- phases --------------------------------------------------------------------------------
 
-    /** Waits until {@code expected} rows are written; the rate from the rows' written_at, CPU over the same span. */
-    private Phase drain(String pipeline, Map<String, Long> processes, long expected, Callable<Long> rows) throws Exception {
-        awaitRows(pipeline, 1, rows);
+    /**
+     * The backlog just committed ({@code before} rows were written before it): waits until it is
+     * written; the rate from its rows' written_at, CPU over the same span.
+     */
+    private Phase drain(String pipeline, Map<String, Long> processes, long before, long expected, Callable<Long> rows)
+            throws Exception {
+        awaitRows(pipeline, before + 1, rows);
         Map<String, Double> cpuAtFirst = cpuSeconds(processes);
+        double machineAtFirst = machineCpuSeconds();
         awaitRows(pipeline, expected, rows);
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
-        double seconds = spanSeconds(pipeline);
+        long changes = expected - before;
+        double machine = (machineCpuSeconds() - machineAtFirst) / changes * 1000;
+        double seconds = spanSeconds(pipeline, workload.lastPhaseStart());
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String name : processes.keySet()) {
             double used = cpuAtEnd.get(name) - cpuAtFirst.get(name);
-            cpu.put(name, used / expected * 1000);
+            cpu.put(name, used / changes * 1000);
         }
         Map<String, Long> rss = new LinkedHashMap<>();
         processes.forEach((name, pid) -> rss.put(name, ProcessMemory.peakRssMiB(pid)));
-        System.out.printf(Locale.ROOT, "%-5s drain: %,d changes in %.2f s = %,.0f changes/s; CPU s per 1,000 changes %s;"
-                + " peak RSS MiB %s%n", pipeline, expected, seconds, expected / seconds, format(cpu), rss);
-        return new Phase(pipeline, "drain", expected, seconds, cpu, rss, Double.NaN, Double.NaN, Double.NaN);
+        System.out.printf(Locale.ROOT, "%-5s drain: %,d changes in %.2f s = %,.0f changes/s; CPU s per 1,000 changes %s, whole"
+                + " machine %.3f; peak RSS MiB %s%n", pipeline, changes, seconds, changes / seconds, format(cpu), machine, rss);
+        return new Phase(pipeline, "drain", changes, seconds, cpu, machine, rss, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /**
+     * Waits until the slot's walsender has decoded all WAL written so far. Every row a sink writes
+     * into this database is WAL the walsender must decode (and filter out) before it reaches the
+     * next captured commit: right after a pipeline caught up with a backlog, that tail still takes
+     * seconds, and a phase started then would measure it, not the steady state.
+     */
+    private void settle(String slot) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        try (Connection c = db.superuserConnection(); Statement now = c.createStatement(); PreparedStatement sent = c.prepareStatement(
+                "SELECT r.sent_lsn >= ?::pg_lsn FROM pg_replication_slots s JOIN pg_stat_replication r ON r.pid = s.active_pid"
+                        + " WHERE s.slot_name = ?")) {
+            String target;
+            try (ResultSet rs = now.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                target = rs.getString(1);
+            }
+            sent.setString(1, target);
+            sent.setString(2, slot);
+            while (true) {
+                try (ResultSet rs = sent.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        break;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(slot + "'s walsender did not reach " + target + " within 2 minutes");
+                }
+                Thread.sleep(100);
+            }
+        }
+        Thread.sleep(1_000);
+    }
+
+    /** {@code changes} committed as fast as the workload can, while the pipeline is paused. */
+    private Counts backlog(int changes) throws SQLException {
+        long start = System.nanoTime();
+        Counts counts = workload.commit(changes, 0);
+        System.out.printf(Locale.ROOT, "backlog: %,d changes committed in %.1f s (%s)%n", changes, (System.nanoTime() - start) / 1e9,
+                counts);
+        return counts;
     }
 
     /** The paced changes were committed by the workload already: wait until written, then the latencies of that phase. */
@@ -279,8 +407,39 @@ final class EndToEndBenchmark {
         }
         System.out.printf(Locale.ROOT, "%-5s %,6d changes/s for %s: commit -> row p50 %.0f ms, p99 %.0f ms, max %.0f ms (%,d rows)%n",
                 pipeline, rate, workload.lastPhaseDuration(), q[0], q[1], q[2], (long) q[3]);
+        if (pipeline.equals(OURS)) {
+            // Where ours spends it: commit -> captured (Debezium's ts_ms, in capture) and captured -> row.
+            try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY cap), percentile_cont(0.99) WITHIN GROUP (ORDER BY cap),"
+                            + " percentile_cont(0.5) WITHIN GROUP (ORDER BY sink), percentile_cont(0.99) WITHIN GROUP (ORDER BY sink)"
+                            + " FROM (SELECT extract(epoch FROM captured_at - committed_at) * 1000 AS cap,"
+                            + " extract(epoch FROM written_at - captured_at) * 1000 AS sink FROM audit.change_log"
+                            + " WHERE committed_at >= ?) l")) {
+                s.setTimestamp(1, workload.lastPhaseStart());
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    System.out.printf(Locale.ROOT, "      of which commit -> captured p50 %.0f / p99 %.0f ms, captured -> row p50 %.0f"
+                            + " / p99 %.0f ms%n", rs.getDouble(1), rs.getDouble(2), rs.getDouble(3), rs.getDouble(4));
+                }
+            }
+            // The slowest transactions, with when they committed: to line up with a profile's timeline.
+            try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
+                    "SELECT to_char(committed_at, 'HH24:MI:SS.MS'), max(extract(epoch FROM captured_at - committed_at) * 1000),"
+                            + " max(extract(epoch FROM written_at - captured_at) * 1000) FROM audit.change_log WHERE committed_at >= ?"
+                            + " GROUP BY committed_at ORDER BY max(extract(epoch FROM written_at - committed_at)) DESC LIMIT 5")) {
+                s.setTimestamp(1, workload.lastPhaseStart());
+                try (ResultSet rs = s.executeQuery()) {
+                    StringBuilder slowest = new StringBuilder();
+                    while (rs.next()) {
+                        slowest.append(String.format(Locale.ROOT, " %s (%.0f + %.0f ms)", rs.getString(1), rs.getDouble(2),
+                                rs.getDouble(3)));
+                    }
+                    System.out.println("      slowest commits (capture + sink):" + slowest);
+                }
+            }
+        }
         return new Phase(pipeline, rate + "/s", changes.total(), workload.lastPhaseDuration().toMillis() / 1000.0, Map.of(),
-                Map.of(), q[0], q[1], q[2]);
+                Double.NaN, Map.of(), q[0], q[1], q[2]);
     }
 
     private void awaitRows(String pipeline, long expected, Callable<Long> rows) throws Exception {
@@ -294,13 +453,32 @@ final class EndToEndBenchmark {
         }
     }
 
-    /** Seconds between the first and the last row the drain wrote. */
-    private double spanSeconds(String pipeline) throws SQLException {
-        String sql = "SELECT extract(epoch FROM max(written_at) - min(written_at)) FROM (" + ROWS.get(pipeline) + ") r";
-        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getDouble(1);
+    /** Seconds between the first and the last row written of the changes committed since {@code since}. */
+    private double spanSeconds(String pipeline, java.sql.Timestamp since) throws SQLException {
+        String sql = "SELECT extract(epoch FROM max(written_at) - min(written_at)) FROM (" + ROWS.get(pipeline) + ") r"
+                + " WHERE committed_at >= ?";
+        try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setTimestamp(1, since);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getDouble(1);
+            }
         }
+    }
+
+    /**
+     * CPU seconds the whole machine spent (every process: PostgreSQL, Kafka and the harness too),
+     * from /proc/stat's first line: all but idle and iowait, in USER_HZ (100 per second).
+     */
+    static double machineCpuSeconds() throws java.io.IOException {
+        String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < fields.length && i <= 8; i++) {
+            if (i != 4 && i != 5) { // idle, iowait
+                busy += Long.parseLong(fields[i]);
+            }
+        }
+        return busy / 100.0;
     }
 
     /** utime + stime of each process, from /proc (Linux). */
@@ -344,36 +522,47 @@ final class EndToEndBenchmark {
 
     private static void report(List<Phase> phases, Counts oursExpected, Counts oursByOp, Counts stockExpected, Counts stockByOp,
             int backlog, int seconds) {
+        boolean withStock = stockExpected != null;
         Phase oursDrain = phases.stream().filter(p -> p.pipeline().equals(OURS) && p.phase().equals("drain")).findFirst().orElseThrow();
         Phase stockDrain = phases.stream().filter(p -> p.pipeline().equals(STOCK) && p.phase().equals("drain")).findFirst()
-                .orElseThrow();
+                .orElse(null);
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "%n## End to end, against stock Kafka Connect (`./cdc-pipeline bench e2e --changes %d"
                 + " --seconds %d`)%n%n", backlog, seconds));
         md.append(String.format(Locale.ROOT, "Machine: %d cores, %s, Java %s.%n%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version")));
         md.append("| phase | ours | stock Kafka Connect (tuned) | ours / stock |\n|---|---|---|---|\n");
-        md.append(String.format(Locale.ROOT, "| backlog drain, changes/s | %,.0f | %,.0f | **%.2fx** |%n", oursDrain.perSecond(),
-                stockDrain.perSecond(), oursDrain.perSecond() / stockDrain.perSecond()));
+        md.append(String.format(Locale.ROOT, "| backlog drain, changes/s | %,.0f | %s | %s |%n", oursDrain.perSecond(),
+                stockDrain == null ? "-" : String.format(Locale.ROOT, "%,.0f", stockDrain.perSecond()),
+                stockDrain == null ? "-" : String.format(Locale.ROOT, "**%.2fx**", oursDrain.perSecond() / stockDrain.perSecond())));
         double oursCpu = oursDrain.cpuSecondsPerKiloChange().values().stream().mapToDouble(Double::doubleValue).sum();
-        double stockCpu = stockDrain.cpuSecondsPerKiloChange().values().stream().mapToDouble(Double::doubleValue).sum();
-        md.append(String.format(Locale.ROOT, "| drain, JVM CPU s per 1,000 changes | %s | %s | %.2fx |%n",
-                format(oursDrain.cpuSecondsPerKiloChange()), format(stockDrain.cpuSecondsPerKiloChange()), oursCpu / stockCpu));
+        md.append(String.format(Locale.ROOT, "| drain, JVM CPU s per 1,000 changes | %s | %s | %s |%n",
+                format(oursDrain.cpuSecondsPerKiloChange()), stockDrain == null ? "-" : format(stockDrain.cpuSecondsPerKiloChange()),
+                stockDrain == null ? "-" : String.format(Locale.ROOT, "%.2fx",
+                        oursCpu / stockDrain.cpuSecondsPerKiloChange().values().stream().mapToDouble(Double::doubleValue).sum())));
+        md.append(String.format(Locale.ROOT, "| drain, whole machine CPU s per 1,000 changes (PostgreSQL and Kafka included) | %.3f | %s |"
+                + " %s |%n", oursDrain.machineCpuSecondsPerKiloChange(), stockDrain == null ? "-"
+                        : String.format(Locale.ROOT, "%.3f", stockDrain.machineCpuSecondsPerKiloChange()), stockDrain == null ? "-"
+                        : String.format(Locale.ROOT, "%.2fx", oursDrain.machineCpuSecondsPerKiloChange()
+                                / stockDrain.machineCpuSecondsPerKiloChange())));
         md.append(String.format(Locale.ROOT, "| drain, peak RSS MiB | %s | %s | |%n", oursDrain.peakRssMiB(),
-                stockDrain.peakRssMiB()));
+                stockDrain == null ? "-" : stockDrain.peakRssMiB()));
         for (Phase ours : phases) {
             if (!ours.pipeline().equals(OURS) || ours.phase().equals("drain")) {
                 continue;
             }
             Phase stock = phases.stream().filter(p -> p.pipeline().equals(STOCK) && p.phase().equals(ours.phase())).findFirst()
-                    .orElseThrow();
-            md.append(String.format(Locale.ROOT, "| %s: commit -> row p50 / p99 / max, ms | %.0f / %.0f / %.0f | %.0f / %.0f / %.0f |"
-                    + " p99 %.2fx |%n", ours.phase(), ours.p50Millis(), ours.p99Millis(), ours.maxMillis(), stock.p50Millis(),
-                    stock.p99Millis(), stock.maxMillis(), ours.p99Millis() / stock.p99Millis()));
+                    .orElse(null);
+            md.append(String.format(Locale.ROOT, "| %s: commit -> row p50 / p99 / max, ms | %.0f / %.0f / %.0f | %s | %s |%n",
+                    ours.phase(), ours.p50Millis(), ours.p99Millis(), ours.maxMillis(),
+                    stock == null ? "-" : String.format(Locale.ROOT, "%.0f / %.0f / %.0f", stock.p50Millis(), stock.p99Millis(),
+                            stock.maxMillis()),
+                    stock == null ? "-" : String.format(Locale.ROOT, "p99 %.2fx", ours.p99Millis() / stock.p99Millis())));
         }
-        md.append(String.format(Locale.ROOT, "%nRows by operation (c / u / d): ours %s for %s committed: %s; stock %s for %s: %s.%n",
-                oursByOp, oursExpected, oursByOp.equals(oursExpected) ? "exact" : "MISMATCH", stockByOp, stockExpected,
-                stockByOp.equals(stockExpected) ? "exact" : "MISMATCH"));
+        md.append(String.format(Locale.ROOT, "%nRows by operation (c / u / d): ours %s for %s committed: %s", oursByOp, oursExpected,
+                oursByOp.equals(oursExpected) ? "exact" : "MISMATCH"));
+        md.append(withStock ? String.format(Locale.ROOT, "; stock %s for %s: %s.%n", stockByOp, stockExpected,
+                stockByOp.equals(stockExpected) ? "exact" : "MISMATCH") : ".\n");
         System.out.println(md);
         if (!oursByOp.equals(oursExpected)) {
             throw new IllegalStateException("the audit log does not hold exactly the committed changes");

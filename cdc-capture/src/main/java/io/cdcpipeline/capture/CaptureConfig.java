@@ -22,7 +22,7 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
                             String maskedColumns, Optional<Secret> maskSalt, SnapshotMode snapshotMode, int topicPartitions,
                             Optional<Short> topicReplicationFactor, String offsetsTopic, Duration heartbeatInterval,
                             Duration offsetFlushInterval, boolean jsonWithSchemas, Duration leaderCheckInterval,
-                            Duration restartDelay, Duration maxRestartDelay, int maxMessageBytes) {
+                            Duration restartDelay, Duration maxRestartDelay, int maxMessageBytes, Duration pollInterval) {
 
     static final int DEFAULT_METRICS_PORT = 9401;
 
@@ -30,7 +30,7 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
     CaptureConfig withTables(String tableIncludeList) {
         return new CaptureConfig(database, kafka, metrics, topicPrefix, slotName, publication, tableIncludeList, excludedColumns,
                 maskedColumns, maskSalt, snapshotMode, topicPartitions, topicReplicationFactor, offsetsTopic, heartbeatInterval,
-                offsetFlushInterval, jsonWithSchemas, leaderCheckInterval, restartDelay, maxRestartDelay, maxMessageBytes);
+                offsetFlushInterval, jsonWithSchemas, leaderCheckInterval, restartDelay, maxRestartDelay, maxMessageBytes, pollInterval);
     }
 
     public static final Setting<String> CAPTURE_TOPIC_PREFIX = Setting.string("CAPTURE_TOPIC_PREFIX",
@@ -79,6 +79,10 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
     public static final Setting<Integer> CAPTURE_MAX_MESSAGE_BYTES = Setting.integer("CAPTURE_MAX_MESSAGE_BYTES",
             "largest change event capture publishes (before + after of a wide row); set on the topics it creates")
             .withDefault("16777216").between(1_048_576, 268_435_456);
+    public static final Setting<Duration> CAPTURE_POLL_INTERVAL = Setting.millis("CAPTURE_POLL_INTERVAL",
+            "ms Debezium waits when the replication stream, or its queue, has nothing new: the floor of commit -> Kafka latency"
+                    + " when idle (each wait costs one wake-up, not a query)")
+            .withDefault("5").requiring(d -> d.toMillis() >= 1 && d.toMillis() <= 10_000, "between 1 and 10000 ms");
 
     public static List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>(ConnectionSettings.SETTINGS);
@@ -88,7 +92,7 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
                 CAPTURE_MASKED_COLUMNS, CAPTURE_MASK_SALT, CAPTURE_SNAPSHOT_MODE, CAPTURE_TOPIC_PARTITIONS,
                 CAPTURE_OFFSETS_TOPIC, CAPTURE_HEARTBEAT_INTERVAL, CAPTURE_OFFSET_FLUSH_INTERVAL,
                 CAPTURE_JSON_SCHEMAS, CAPTURE_LEADER_CHECK_INTERVAL, CAPTURE_RESTART_DELAY, CAPTURE_MAX_RESTART_DELAY,
-                CAPTURE_MAX_MESSAGE_BYTES));
+                CAPTURE_MAX_MESSAGE_BYTES, CAPTURE_POLL_INTERVAL));
         return all;
     }
 
@@ -112,7 +116,8 @@ public record CaptureConfig(ConnectionSettings database, KafkaSettings kafka, Me
                 s.required(CAPTURE_HEARTBEAT_INTERVAL), s.required(CAPTURE_OFFSET_FLUSH_INTERVAL),
                 Boolean.TRUE.equals(s.required(CAPTURE_JSON_SCHEMAS)), s.required(CAPTURE_LEADER_CHECK_INTERVAL),
                 s.required(CAPTURE_RESTART_DELAY), s.required(CAPTURE_MAX_RESTART_DELAY),
-                java.util.Objects.requireNonNullElse(s.required(CAPTURE_MAX_MESSAGE_BYTES), 1_048_576));
+                java.util.Objects.requireNonNullElse(s.required(CAPTURE_MAX_MESSAGE_BYTES), 1_048_576),
+                s.required(CAPTURE_POLL_INTERVAL));
         s.validate("cdc-capture");
         return config;
     }

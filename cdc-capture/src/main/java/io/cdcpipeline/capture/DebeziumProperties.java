@@ -87,7 +87,10 @@ public final class DebeziumProperties {
         p.setProperty("record.processing.threads", "2");
         p.setProperty("max.batch.size", "4096");
         p.setProperty("max.queue.size", "16384");
-        p.setProperty("poll.interval.ms", "50");
+        // Both the streaming source (no message on the replication stream) and the engine (empty
+        // queue) sleep this long before looking again: at Debezium's 500 ms default, or even 50,
+        // it is most of commit -> Kafka at low and moderate rates. Under load neither sleeps.
+        p.setProperty("poll.interval.ms", Long.toString(c.pollInterval().toMillis()));
         return p;
     }
 

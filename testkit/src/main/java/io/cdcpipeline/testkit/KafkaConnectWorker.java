@@ -127,6 +127,56 @@ public final class KafkaConnectWorker implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code PUT /connectors/<name>/pause}, then waits until the connector and its tasks report
+     * PAUSED: the operator's pause, the worker's JVM stays up (and warm).
+     */
+    public void pause(String connector) {
+        put("/connectors/" + connector + "/pause");
+        awaitState(connector, "PAUSED");
+    }
+
+    /** {@code PUT /connectors/<name>/resume}, then waits until it runs again. */
+    public void resume(String connector) {
+        put("/connectors/" + connector + "/resume");
+        awaitState(connector, "RUNNING");
+    }
+
+    private void awaitState(String connector, String state) {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            assertHealthy(connector);
+            Optional<Status> status = status(connector);
+            if (status.isPresent() && state.equals(status.get().connector()) && !status.get().tasks().isEmpty()
+                    && status.get().tasks().stream().allMatch(state::equals)) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + connector + " to be " + state, e);
+            }
+        }
+        throw new IllegalStateException(connector + " did not become " + state + " within " + STARTUP_TIMEOUT);
+    }
+
+    private void put(String path) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                    .timeout(Duration.ofSeconds(5)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 != 2) {
+                throw new IllegalStateException("PUT " + path + " answered " + response.statusCode() + ": " + response.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("PUT " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void awaitRestApi() {
         long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {

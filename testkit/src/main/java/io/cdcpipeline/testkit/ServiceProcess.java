@@ -37,8 +37,10 @@ public final class ServiceProcess implements AutoCloseable {
      * the default collector, full JIT): for benchmarks, which measure what production runs.
      */
     public static ServiceProcess startWithHeap(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
-                                               String heap) {
-        return start(name, mainClass, baseEnv, workDir, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
+                                               String heap, String... moreJvmOptions) {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
+        options.addAll(List.of(moreJvmOptions));
+        return start(name, mainClass, baseEnv, workDir, options);
     }
 
     private static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
@@ -63,6 +65,26 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * SIGSTOP: the process is frozen as it is (connections open, JIT-compiled code kept) until
+     * {@link #cont()}; what a benchmark uses to pause a warm service.
+     */
+    public void stop() throws java.io.IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a {@link #stop()}ped process goes on. */
+    public void cont() throws java.io.IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws java.io.IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
         }
     }
 
