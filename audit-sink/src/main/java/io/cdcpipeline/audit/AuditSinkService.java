@@ -51,6 +51,7 @@ public final class AuditSinkService {
         return ServiceCommand.of("audit", "audit-sink", "Change topics to the hash-chained audit log (audit.change_log),"
                 + " one row per change, exactly once.", AuditSinkConfig.settings(), AuditSinkService::create, env, out, err,
                 new Verify(env, out), new Keygen(out), new AuditRetention.Command(env, out),
+                new io.cdcpipeline.audit.history.HistoryCommand(env, out),
                 DeadLetterReplay.subcommand("audit-sink", AuditSinkConfig::replayTarget, env, out));
     }
 

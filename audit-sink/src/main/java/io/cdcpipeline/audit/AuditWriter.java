@@ -451,11 +451,18 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         return row.sourceLsn() + "|" + row.sourceTable() + "|" + row.primaryKey();
     }
 
-    /** Source keys of this batch's changes that are already in the log (column privilege: keys only). */
+    /**
+     * Source keys of this batch's changes that are already in the log (column privilege: keys
+     * only), looked up through the log's unique source key (table, key, LSN, commit time).
+     */
     private static Set<String> existingKeys(Connection tx, List<Item> items) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         List<Long> lsns = new ArrayList<>();
         for (Item item : items) {
             if (item.parsed() instanceof ParsedRecord.Change change) {
+                tables.add(change.row().sourceTable());
+                keys.add(change.row().primaryKey());
                 lsns.add(change.row().sourceLsn());
             }
         }
@@ -463,9 +470,11 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         if (lsns.isEmpty()) {
             return existing;
         }
-        try (PreparedStatement s = tx.prepareStatement(
-                "SELECT source_lsn, source_table, primary_key::text FROM audit.change_log WHERE source_lsn = ANY (?)")) {
-            s.setArray(1, tx.createArrayOf("bigint", lsns.toArray()));
+        try (PreparedStatement s = tx.prepareStatement("SELECT source_lsn, source_table, primary_key::text FROM audit.change_log"
+                + " WHERE (source_table, primary_key, source_lsn) IN (SELECT t, k::jsonb, l FROM unnest(?::text[], ?::text[], ?::bigint[]) AS u(t, k, l))")) {
+            s.setArray(1, tx.createArrayOf("text", tables.toArray()));
+            s.setArray(2, tx.createArrayOf("text", keys.toArray()));
+            s.setArray(3, tx.createArrayOf("bigint", lsns.toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     existing.add(rs.getLong(1) + "|" + rs.getString(2) + "|" + CanonicalJson.of(CanonicalJson.parse(rs.getString(3))));

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cdc-pipeline bench", versionProvider = Version.class,
         description = "Benchmarks on embedded servers, each against a baseline measured in the same run.",
-        subcommands = {Bench.EndToEnd.class, Bench.Capture.class, Bench.Audit.class, Bench.Analytics.class, Bench.Cache.class, Bench.Parse.class,
+        subcommands = {Bench.EndToEnd.class, Bench.History.class, Bench.Capture.class, Bench.Audit.class, Bench.Analytics.class, Bench.Cache.class, Bench.Parse.class,
             OracleBenchmark.class})
 public final class Bench implements Callable<Integer> {
 
@@ -79,6 +79,22 @@ public final class Bench implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--pipelines takes ours or ours,stock, not " + pipelines);
             }
             EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile));
+            return 0;
+        }
+    }
+
+    @Command(name = "history", description = "One row's history (audit.row_history, audit.row_as_of) on a generated audit log of"
+            + " --rows rows, as read_only_user calls them, against the former index layout on the same rows.")
+    static final class History implements Callable<Integer> {
+        @Option(names = "--rows", paramLabel = "N", description = "audit rows to generate (default: ${DEFAULT-VALUE})")
+        long rows = 10_000_000;
+
+        @Option(names = "--lookups", paramLabel = "N", description = "random keys looked up per function (default: ${DEFAULT-VALUE})")
+        int lookups = 1_000;
+
+        @Override
+        public Integer call() throws Exception {
+            HistoryBenchmark.run(rows, lookups);
             return 0;
         }
     }

@@ -25,7 +25,7 @@ class BenchCommandTest {
     @Test
     void shouldPrintTheUsageOfEveryBenchmarkAndExitZero() {
         CommandLine tree = Bench.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
-        assertThat(tree.getSubcommands().keySet()).containsExactlyInAnyOrder("e2e", "capture", "audit", "analytics", "cache", "parse",
+        assertThat(tree.getSubcommands().keySet()).containsExactlyInAnyOrder("e2e", "history", "capture", "audit", "analytics", "cache", "parse",
                 "oracle");
         Result root = run("--help");
         assertThat(root.code()).isZero();

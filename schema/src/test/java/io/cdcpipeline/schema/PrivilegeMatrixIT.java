@@ -40,6 +40,8 @@ class PrivilegeMatrixIT {
                 Arguments.of(Role.READ_ONLY_USER, "INSERT INTO analytics.article_daily_stats (article_id, day) VALUES (1, current_date)"),
                 Arguments.of(Role.APP_USER, "SELECT * FROM audit.change_log"),
                 Arguments.of(Role.APP_USER, "SELECT * FROM audit.tx_context"),
+                Arguments.of(Role.APP_USER, "SELECT * FROM audit.row_history('app.articles', '{\"id\": 1}')"),
+                Arguments.of(Role.ANALYTICS_USER, "SELECT * FROM audit.row_as_of('app.articles', '{\"id\": 1}', now())"),
                 Arguments.of(Role.APP_USER, "INSERT INTO analytics.article_daily_stats (article_id, day) VALUES (1, current_date)"),
                 Arguments.of(Role.APP_USER, "DELETE FROM app.article_views"),
                 Arguments.of(Role.APP_USER, "CREATE TABLE app.sneaky (id int)"),
@@ -64,6 +66,8 @@ class PrivilegeMatrixIT {
                 Arguments.of(Role.READ_ONLY_USER, "SELECT id, email, username FROM app.users"),
                 Arguments.of(Role.READ_ONLY_USER, "SELECT * FROM app.articles"),
                 Arguments.of(Role.READ_ONLY_USER, "SELECT * FROM analytics.article_analytics"),
+                Arguments.of(Role.READ_ONLY_USER, "SELECT * FROM audit.row_history('app.articles', '{\"id\": 1}')"),
+                Arguments.of(Role.READ_ONLY_USER, "SELECT * FROM audit.row_as_of('app.articles', '{\"id\": 1}', now())"),
                 Arguments.of(Role.APP_USER, "BEGIN; SET LOCAL app.org_id = '1'; SET LOCAL app.user_id = '1';"
                         + " INSERT INTO app.articles (id, org_id, author_id, slug, title) VALUES (5000, 1, 1, 'app-user-article', 'x'); COMMIT"),
                 Arguments.of(Role.APP_USER, "INSERT INTO app.article_views (article_id) VALUES (1)"),
