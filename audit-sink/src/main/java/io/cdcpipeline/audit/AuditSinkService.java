@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 
 import io.cdcpipeline.audit.checkpoint.CheckpointKeys;
 import io.cdcpipeline.audit.checkpoint.CheckpointTopic;
+import io.cdcpipeline.audit.history.HistoryCommand;
 import io.cdcpipeline.common.cli.ServiceCommand;
 import io.cdcpipeline.common.config.ConfigurationException;
 import io.cdcpipeline.common.config.Settings;
@@ -51,7 +52,7 @@ public final class AuditSinkService {
         return ServiceCommand.of("audit", "audit-sink", "Change topics to the hash-chained audit log (audit.change_log),"
                 + " one row per change, exactly once.", AuditSinkConfig.settings(), AuditSinkService::create, env, out, err,
                 new Verify(env, out), new Keygen(out), new AuditRetention.Command(env, out),
-                new io.cdcpipeline.audit.history.HistoryCommand(env, out),
+                new HistoryCommand(env, out),
                 DeadLetterReplay.subcommand("audit-sink", AuditSinkConfig::replayTarget, env, out));
     }
 

@@ -1,7 +1,10 @@
 package io.cdcpipeline.bench;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import io.cdcpipeline.bench.oracle.OracleBenchmark;
@@ -67,11 +70,11 @@ public final class Bench implements Callable<Integer> {
 
         @Option(names = "--pipelines", paramLabel = "P", split = ",", description = "which pipelines to run: ours, stock"
                 + " (default: ${DEFAULT-VALUE}); ours alone is for tuning, its figures are not a comparison")
-        java.util.Set<String> pipelines = new java.util.LinkedHashSet<>(List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK));
+        Set<String> pipelines = new LinkedHashSet<>(List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK));
 
         @Option(names = "--profile", paramLabel = "DIR", description = "write a flight recording (JFR) of each of ours' JVMs to DIR"
                 + " (read with: jfr print --events jdk.ExecutionSample FILE)")
-        java.nio.file.Path profile;
+        Path profile;
 
         @Override
         public Integer call() throws Exception {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import io.cdcpipeline.audit.AuditSinkService;
@@ -98,14 +99,14 @@ final class EndToEndBenchmark {
     }
 
     /** What to run: backlog size, steady phase length and rates, which pipelines, and where ours' flight recordings go (or null). */
-    record Options(int backlog, int seconds, List<Integer> rates, java.util.Set<String> pipelines, Path profile) {
+    record Options(int backlog, int seconds, List<Integer> rates, Set<String> pipelines, Path profile) {
     }
 
     static void run(Options options) throws Exception {
         int backlog = options.backlog();
         int seconds = options.seconds();
         List<Integer> rates = options.rates();
-        java.util.Set<String> pipelines = options.pipelines();
+        Set<String> pipelines = options.pipelines();
         Path work = Files.createTempDirectory("cdc-bench-e2e-");
         try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().withPostgresSettings(BenchDatabase.SERVER_SETTINGS)
                 .startAll()) {
@@ -156,12 +157,12 @@ final class EndToEndBenchmark {
                 bench.awaitRows(OURS, committed.total(), rows);
                 committed = bench.oursSteady(ours, rates, seconds, committed, phases);
                 bench.settle("slot_ours");
-                ours.capture().stop();
+                ours.capture().freeze();
                 long before = committed.total();
                 try {
                     committed = committed.plus(bench.backlog(backlog));
                 } finally {
-                    ours.capture().cont();
+                    ours.capture().thaw();
                 }
                 phases.add(bench.drain(OURS, ours.processes(), before, committed.total(), rows));
             }

@@ -1,6 +1,7 @@
 package io.cdcpipeline.bench;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,6 +12,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 
+import io.cdcpipeline.common.config.Settings;
+import io.cdcpipeline.common.db.ConnectionSettings;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.TestDatabase;
 
@@ -48,9 +51,9 @@ final class HistoryBenchmark {
             double[] history;
             double[] asOf;
             // As analysts call them: read_only_user, which may execute the functions but not read the audit tables.
-            io.cdcpipeline.common.db.ConnectionSettings analyst = io.cdcpipeline.common.db.ConnectionSettings.read(
-                    new io.cdcpipeline.common.config.Settings(db.passwordEnv("read_only_user", BenchDatabase.PASSWORD)), "bench-history");
-            try (Connection c = java.sql.DriverManager.getConnection(analyst.jdbcUrl(), analyst.driverProperties())) {
+            ConnectionSettings analyst = ConnectionSettings.read(new Settings(db.passwordEnv("read_only_user", BenchDatabase.PASSWORD)),
+                    "bench-history");
+            try (Connection c = DriverManager.getConnection(analyst.jdbcUrl(), analyst.driverProperties())) {
                 time(c, random, lookups / 10, "warm-up");
                 history = time(c, random, lookups, "row_history");
                 asOf = timeAsOf(c, random, lookups, rows / 10);

@@ -184,6 +184,18 @@ final class SchemaChecks {
                       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                      WHERE n.nspname = 'app' AND c.relkind IN ('r', 'p') AND c.relreplident <> 'f'
                     """),
+            new Check("one row's history is indexed and open to analysts only through the functions", "020-audit-history-grants", """
+                    SELECT 'audit.change_log has no unique key led by (source_table, primary_key): a row''s history scans the table'
+                     WHERE NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'audit.change_log'::regclass AND contype = 'u'
+                                          AND pg_get_constraintdef(oid) LIKE 'UNIQUE (source_table, primary_key, %')
+                    UNION ALL
+                    SELECT format('%s %s execute %s', r, CASE WHEN should THEN 'cannot' ELSE 'can' END, f)
+                      FROM (VALUES ('read_only_user', 'audit.row_history(text, jsonb)', true),
+                                   ('read_only_user', 'audit.row_as_of(text, jsonb, timestamptz)', true),
+                                   ('monitor_user', 'audit.row_history(text, jsonb)', false),
+                                   ('cdc_user', 'audit.row_as_of(text, jsonb, timestamptz)', false)) m (r, f, should)
+                     WHERE has_function_privilege(r, f, 'EXECUTE') <> should
+                    """),
             new Check("audited tables emit the audit context", "010-audit-context-triggers", """
                     SELECT format('app.%s has no audit_context trigger', t)
                       FROM unnest(ARRAY{APP_TABLES}) t

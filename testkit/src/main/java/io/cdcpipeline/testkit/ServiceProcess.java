@@ -70,14 +70,14 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * SIGSTOP: the process is frozen as it is (connections open, JIT-compiled code kept) until
-     * {@link #cont()}; what a benchmark uses to pause a warm service.
+     * {@link #thaw()}; what a benchmark uses to pause a warm service.
      */
-    public void stop() throws java.io.IOException, InterruptedException {
+    public void freeze() throws java.io.IOException, InterruptedException {
         signal("STOP");
     }
 
-    /** SIGCONT: a {@link #stop()}ped process goes on. */
-    public void cont() throws java.io.IOException, InterruptedException {
+    /** SIGCONT: a {@link #freeze() frozen} process goes on. */
+    public void thaw() throws java.io.IOException, InterruptedException {
         signal("CONT");
     }
 
