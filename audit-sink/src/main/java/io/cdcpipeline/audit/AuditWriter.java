@@ -108,8 +108,12 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     record Item(ConsumerRecord<String, String> record, ParsedRecord parsed) {
     }
 
-    /** A chain's last row: its offset and hash. */
-    private record Head(long offset, byte[] hash) {
+    /** The head of a chain this sink wrote: the last row's offset and hash, and the chain's row count through it. */
+    private record Head(long offset, byte[] hash, long rowCount) {
+    }
+
+    /** A chain's last row as the log holds it. */
+    private record LastRow(long offset, byte[] hash) {
     }
 
     /** A chain's stored state, locked for the transaction, and advanced as rows are chained. */
@@ -234,7 +238,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         metrics.committed(written.rows(), written.contexts().size());
         for (Chain chain : written.chains()) {
             if (chain.headOffset != null) {
-                heads.put(chain.tp, new Head(chain.headOffset, chain.head));
+                heads.put(chain.tp, new Head(chain.headOffset, chain.head, chain.rowCount));
             }
             if (chain.advancedTo != null) {
                 checkpoints.advanced(new CheckpointPublisher.ChainHead(chain.log(), chain.tp.topic(), chain.tp.partition(),
@@ -371,9 +375,11 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     private void reconcile(Connection tx, Chain chain) throws SQLException {
         Head mine = heads.get(chain.tp);
         if (mine != null && chain.headOffset != null && mine.offset() == chain.headOffset && Arrays.equals(mine.hash(), chain.head)) {
+            // What this sink counted is what it signs: a row count edited in audit.chains is not.
+            chain.rowCount = mine.rowCount();
             return;
         }
-        Head last = lastRow(tx, chain);
+        LastRow last = lastRow(tx, chain);
         if (mine != null && (last == null || last.offset() < mine.offset()) && chain.headOffset != null
                 && chain.headOffset < mine.offset()) {
             metrics.chainAnomaly("tail_removed").increment();
@@ -382,6 +388,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                     + " the removed rows", chain.tp, mine.offset(), last == null ? "no row" : "offset " + last.offset());
             chain.headOffset = mine.offset();
             chain.head = mine.hash();
+            chain.rowCount = mine.rowCount();
             chain.nextOffset = Math.max(chain.nextOffset, mine.offset() + 1);
             return;
         }
@@ -391,6 +398,8 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                     + " this sink computed; audit-sink verify names the rewritten rows", chain.tp, mine.offset());
             chain.headOffset = mine.offset();
             chain.head = mine.hash();
+            // The forger's row count would count rows it inserted: the next checkpoint signs this sink's.
+            chain.rowCount = mine.rowCount();
             return;
         }
         boolean consistent = last == null ? chain.headOffset == null
@@ -424,13 +433,13 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
     }
 
     /** The chain's last row in the log (offset, hash), or null when it has none. */
-    private static Head lastRow(Connection tx, Chain chain) throws SQLException {
+    private static LastRow lastRow(Connection tx, Chain chain) throws SQLException {
         try (PreparedStatement s = tx.prepareStatement("SELECT chain_offset, row_hash FROM " + chain.log()
                 + " WHERE chain_topic = ? AND chain_partition = ? ORDER BY chain_offset DESC LIMIT 1")) {
             s.setString(1, chain.tp.topic());
             s.setInt(2, chain.tp.partition());
             try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? new Head(rs.getLong(1), rs.getBytes(2)) : null;
+                return rs.next() ? new LastRow(rs.getLong(1), rs.getBytes(2)) : null;
             }
         }
     }
@@ -591,7 +600,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
             }
             for (TopicPartition tp : assigned) {
                 if (!stored.containsKey(tp)) {
-                    Head last = lastRow(c, new Chain(tp, tp.topic().equals(messageTopic)));
+                    LastRow last = lastRow(c, new Chain(tp, tp.topic().equals(messageTopic)));
                     if (last != null) {
                         stored.put(tp, last.offset() + 1);
                     }

@@ -135,7 +135,7 @@ final class ChainVerifier {
         private long startOffset = -1;
         private byte[] expectedPrev = ChainHash.GENESIS;
         private long count;
-        /** The last offset a checkpoint confirmed: a rewrite lies after it. */
+        /** The last offset a checkpoint confirmed: a rewrite lies after its first row. */
         private long confirmed;
         private boolean linkBroken;
         private boolean checkpointBroken;
@@ -244,10 +244,12 @@ final class ChainVerifier {
 
         private void mismatch(Checkpoint cp, String what) throws SQLException {
             checkpointBroken = true;
-            problems.add(new Problem(chain.name(), cp.offset(), null, what + " (since offset " + (confirmed + 1) + ", the last"
-                    + " checkpoint that matched)"));
+            problems.add(new Problem(chain.name(), cp.offset(), null, what + (confirmed < 0 ? " (no earlier checkpoint matched)"
+                    : " (after the row at offset " + confirmed + ", the last checkpoint that matched)")));
             if (locator != null) {
-                problems.addAll(locator.locate(c, chain, confirmed, cp.offset()));
+                // A matching checkpoint vouches for the first row at its offset and everything before
+                // it, not for a second row at the same offset: the search includes that offset.
+                problems.addAll(locator.locate(c, chain, Math.max(confirmed - 1, -1), cp.offset()));
             }
         }
     }

@@ -64,7 +64,8 @@ class TamperEvidenceIT {
                         + " WHERE id = " + modified[1]);
                 deleted = CarefulForger.rows(su, p1).get(200);
                 CarefulForger.forge(su, p1, deleted[0], "DELETE FROM audit.change_log WHERE id = " + deleted[1]);
-                beside = CarefulForger.rows(su, p2).get(300);
+                // Beside the row a checkpoint signed: the checkpoint still matches its first row there.
+                beside = rowAt(CarefulForger.rows(su, p2), signedOffset(f, p2));
                 CarefulForger.forge(su, p2, beside[0], "INSERT INTO audit.change_log (source_table, op, primary_key, before, after,"
                         + " changed_columns, tx_id, source_lsn, committed_at, captured_at, chain_topic, chain_partition, chain_offset,"
                         + " hash_version, prev_hash, row_hash) SELECT source_table, 'd', primary_key, after, NULL, NULL, tx_id,"
@@ -91,6 +92,21 @@ class TamperEvidenceIT {
             assertThat(PrometheusText.scrape(sink.metrics().port()).value("audit_chain_anomalies_total", "kind", "rewritten")
                     .orElse(0.0)).isPositive();
         }
+    }
+
+    /** The newest offset of the chain a head checkpoint signed. */
+    private static long signedOffset(AuditFixture f, ChainRows.Ref chain) throws Exception {
+        return CheckpointFiles.read(f.checkpointHome().resolve("checkpoints")).checkpoints().stream()
+                .map(CheckpointFiles.Found::checkpoint)
+                .filter(cp -> cp.kind() == Checkpoint.Kind.HEAD && cp.log().equals(chain.log())
+                        && cp.chainTopic().equals(chain.topic()) && cp.chainPartition() == chain.partition())
+                .mapToLong(Checkpoint::offset).max()
+                .orElseThrow(() -> new AssertionError("no checkpoint signed " + chain.name()));
+    }
+
+    private static long[] rowAt(List<long[]> rows, long offset) {
+        return rows.stream().filter(r -> r[0] == offset).findFirst()
+                .orElseThrow(() -> new AssertionError("no row at offset " + offset));
     }
 
     @Test
