@@ -34,6 +34,12 @@ record AuditRow(String sourceTable, String op, String primaryKey, String before,
                 chainTopic, Integer.toString(chainPartition), Long.toString(chainOffset)));
     }
 
+    /** The same change with other images (its personal values sealed, or opened for a comparison). */
+    AuditRow withImages(String newBefore, String newAfter) {
+        return new AuditRow(sourceTable, op, primaryKey, newBefore, newAfter, changedColumns, txId, sourceLsn, committedAt,
+                capturedAt, chainTopic, chainPartition, chainOffset, hashVersion, prevHash, rowHash);
+    }
+
     AuditRow chained(byte[] previous) {
         byte[] hash = ChainHash.of(previous, canonical());
         return new AuditRow(sourceTable, op, primaryKey, before, after, changedColumns, txId, sourceLsn, committedAt,

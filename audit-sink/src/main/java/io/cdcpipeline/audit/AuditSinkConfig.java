@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.nio.file.Path;
 
+import io.cdcpipeline.audit.personal.PersonalColumns;
 import io.cdcpipeline.common.config.Setting;
 import io.cdcpipeline.common.config.Settings;
 import io.cdcpipeline.common.db.DatabaseConfig;
@@ -25,7 +26,8 @@ import io.cdcpipeline.common.metrics.MetricsConfig;
  */
 public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, MetricsConfig metrics, String topicPrefix,
                               List<String> schemas, String consumerGroup, boolean includeSnapshots,
-                              Map<String, Set<String>> maskedColumns, boolean dropMasked, int batchRecords, int batchBytes,
+                              Map<String, Set<String>> maskedColumns, boolean dropMasked, PersonalColumns personal,
+                              int batchRecords, int batchBytes,
                               int parallelWriters, Checkpoints checkpoints, Duration chainTakeoverAfter,
                               Optional<Short> replicationFactor, String deadLetterTopic) {
 
@@ -96,7 +98,7 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         all.addAll(KafkaSettings.SETTINGS);
         all.addAll(MetricsConfig.settings(DEFAULT_METRICS_PORT));
         all.addAll(List.of(AUDIT_SCHEMAS, AUDIT_CONSUMER_GROUP, AUDIT_INCLUDE_SNAPSHOTS, AUDIT_MASKED_COLUMNS,
-                AUDIT_MASK_MODE, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHECKPOINT_KEY_FILE,
+                AUDIT_MASK_MODE, PersonalColumns.AUDIT_PERSONAL_COLUMNS, PersonalColumns.AUDIT_DATA_SUBJECTS, AUDIT_BATCH_RECORDS, AUDIT_BATCH_BYTES, AUDIT_PARALLEL_WRITERS, AUDIT_CHECKPOINT_KEY_FILE,
                 AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_INTERVAL, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHAIN_TAKEOVER_AFTER,
                 AUDIT_DEAD_LETTER_TOPIC));
         return all;
@@ -117,13 +119,14 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         MetricsConfig metrics = MetricsConfig.read(s, DEFAULT_METRICS_PORT);
         List<String> schemas = s.optional(AUDIT_SCHEMAS).map(v -> List.of(v.trim().split("\\s*,\\s*"))).orElse(List.of());
         Map<String, Set<String>> masked = maskedColumns(s);
+        PersonalColumns personal = PersonalColumns.read(s);
         String prefix = KafkaSettings.topicPrefix(s, AUDIT_TOPIC_PREFIX);
         String checkpointDir = s.required(AUDIT_CHECKPOINT_DIR);
         Checkpoints checkpoints = new Checkpoints(s.required(AUDIT_CHECKPOINT_KEY_FILE), checkpointDir == null ? null : Path.of(checkpointDir),
                 s.required(AUDIT_CHECKPOINT_INTERVAL), checkpointTopic(s, prefix));
         AuditSinkConfig config = new AuditSinkConfig(database, kafka, metrics, prefix, schemas,
                 s.required(AUDIT_CONSUMER_GROUP), Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)), Map.copyOf(masked),
-                s.required(AUDIT_MASK_MODE) == MaskMode.DROP, orOne(s.required(AUDIT_BATCH_RECORDS)),
+                s.required(AUDIT_MASK_MODE) == MaskMode.DROP, personal, orOne(s.required(AUDIT_BATCH_RECORDS)),
                 orOne(s.required(AUDIT_BATCH_BYTES)), orOne(s.required(AUDIT_PARALLEL_WRITERS)), checkpoints,
                 s.required(AUDIT_CHAIN_TAKEOVER_AFTER), KafkaSettings.replicationFactor(s, AUDIT_TOPIC_REPLICATION_FACTOR),
                 s.required(AUDIT_DEAD_LETTER_TOPIC));
@@ -140,11 +143,14 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
         return topicPrefix + ".message";
     }
 
-    /** Change topics of the audited schemas (all but cdc when none are named), the message topic, and the replayed dead letters. */
+    /**
+     * Change topics of the audited schemas (all but cdc when none are named), the erasures
+     * ({@code audit.erasures}, always), the message topic, and the replayed dead letters.
+     */
     public Pattern topics() {
         String schemaAlternatives = schemas.isEmpty() ? "(?!cdc\\.)[^.]+"
                 : String.join("|", schemas.stream().map(Pattern::quote).toList());
-        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|message)|"
+        return Pattern.compile(Pattern.quote(topicPrefix) + "\\.(?:(?:" + schemaAlternatives + ")\\.[^.]+|audit\\.erasures|message)|"
                 + Pattern.quote(DeadLetterQueue.replayTopic(deadLetterTopic)));
     }
 
@@ -169,10 +175,10 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     /** The parser of the sink's records, from the settings that shape audit rows (verify rebuilds rows with it too). */
     static EnvelopeParser parser(Settings s) {
         return new EnvelopeParser(KafkaSettings.topicPrefix(s, AUDIT_TOPIC_PREFIX) + ".message", Boolean.TRUE.equals(s.required(AUDIT_INCLUDE_SNAPSHOTS)),
-                maskedColumns(s), s.required(AUDIT_MASK_MODE) == MaskMode.DROP);
+                maskedColumns(s), s.required(AUDIT_MASK_MODE) == MaskMode.DROP, PersonalColumns.read(s));
     }
 
     EnvelopeParser parser() {
-        return new EnvelopeParser(messageTopic(), includeSnapshots, maskedColumns, dropMasked);
+        return new EnvelopeParser(messageTopic(), includeSnapshots, maskedColumns, dropMasked, personal);
     }
 }

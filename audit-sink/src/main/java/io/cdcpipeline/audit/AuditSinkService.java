@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 import io.cdcpipeline.audit.checkpoint.CheckpointKeys;
 import io.cdcpipeline.audit.checkpoint.CheckpointTopic;
 import io.cdcpipeline.audit.history.HistoryCommand;
+import io.cdcpipeline.audit.personal.EraseCommand;
 import io.cdcpipeline.common.cli.ServiceCommand;
 import io.cdcpipeline.common.config.ConfigurationException;
 import io.cdcpipeline.common.config.Settings;
@@ -47,12 +48,12 @@ public final class AuditSinkService {
         System.exit(command(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 
-    /** {@code audit [verify | keygen | retain | replay-dead-letters]}: the command tree of this service, reading {@code env}. */
+    /** {@code audit [verify | keygen | retain | history | erase | replay-dead-letters]}: the command tree of this service, reading {@code env}. */
     public static CommandLine command(Map<String, String> env, PrintWriter out, PrintWriter err) {
         return ServiceCommand.of("audit", "audit-sink", "Change topics to the hash-chained audit log (audit.change_log),"
                 + " one row per change, exactly once.", AuditSinkConfig.settings(), AuditSinkService::create, env, out, err,
                 new Verify(env, out), new Keygen(out), new AuditRetention.Command(env, out),
-                new HistoryCommand(env, out),
+                new HistoryCommand(env, out), new EraseCommand(env, out),
                 DeadLetterReplay.subcommand("audit-sink", AuditSinkConfig::replayTarget, env, out));
     }
 

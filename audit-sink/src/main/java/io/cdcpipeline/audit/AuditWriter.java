@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +28,10 @@ import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 
+import javax.crypto.SecretKey;
+
+import io.cdcpipeline.audit.personal.SealedValue;
+import io.cdcpipeline.audit.personal.SubjectKeys;
 import io.cdcpipeline.common.db.PriorityPool;
 import io.cdcpipeline.common.kafka.BatchHandler;
 import io.cdcpipeline.common.kafka.DeadLetterQueue;
@@ -259,6 +264,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         Set<String> known = lookUpDuplicates ? existingKeys(tx, items) : null;
         // Actors are few: their keys are always looked up, so a republished one never leaves a gap in its chain.
         Set<String> knownActors = existingActors(tx, items);
+        PersonalImages.ValueTransform seal = sealer(tx, items);
         List<AuditRow> rows = new ArrayList<>();
         List<TxContext> contexts = new ArrayList<>();
         int redelivered = 0;
@@ -278,7 +284,7 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
                             republished++;
                             continue;
                         }
-                        AuditRow row = change.row().chained(chain.head);
+                        AuditRow row = change.sealed(seal).chained(chain.head);
                         copy.add(row);
                         rows.add(row);
                         chain.appended(row);
@@ -300,6 +306,28 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         metrics.redelivered.increment(redelivered);
         metrics.republished.increment(republished);
         return new Written(rows, contexts, List.copyOf(chains.values()));
+    }
+
+    /**
+     * Seals personal values with their subjects' keys, read (and created where missing) in the
+     * write transaction: a key erased meanwhile is either seen erased here or deleted after this
+     * commits, and either way the values are unreadable. An erased subject's values are sealed
+     * with a key that is never stored. Null when the items hold no personal value.
+     */
+    private static PersonalImages.ValueTransform sealer(Connection tx, List<Item> items) throws SQLException {
+        Set<String> subjects = new HashSet<>();
+        for (Item item : items) {
+            if (item.parsed() instanceof ParsedRecord.Change change && change.personal() != null) {
+                subjects.addAll(change.personal().subjects());
+            }
+        }
+        if (subjects.isEmpty()) {
+            return null;
+        }
+        Map<String, Optional<SecretKey>> keys = SubjectKeys.obtain(tx, subjects);
+        SecretKey unstored = SealedValue.newKey();
+        return (subject, field, value) -> SealedValue.seal(keys.getOrDefault(subject, Optional.empty()).orElse(unstored), subject,
+                field, value);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeSet;
 
+import io.cdcpipeline.audit.personal.PersonalColumns;
 import io.cdcpipeline.common.kafka.DeadLetterHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -42,6 +43,7 @@ final class EnvelopeParser {
     /** schema.table → masked column names. */
     private final Map<String, Set<String>> masked;
     private final boolean dropMasked;
+    private final PersonalColumns personal;
 
     /** The topic of the {@code audit.context} messages. */
     String messageTopic() {
@@ -49,10 +51,21 @@ final class EnvelopeParser {
     }
 
     EnvelopeParser(String messageTopic, boolean includeSnapshots, Map<String, Set<String>> masked, boolean dropMasked) {
+        this(messageTopic, includeSnapshots, masked, dropMasked, PersonalColumns.none());
+    }
+
+    EnvelopeParser(String messageTopic, boolean includeSnapshots, Map<String, Set<String>> masked, boolean dropMasked,
+                   PersonalColumns personal) {
         this.messageTopic = messageTopic;
         this.includeSnapshots = includeSnapshots;
         this.masked = masked;
         this.dropMasked = dropMasked;
+        this.personal = personal;
+    }
+
+    /** The columns declared personal (what verify must know to compare stored rows with their records). */
+    PersonalColumns personal() {
+        return personal;
     }
 
     static final class PoisonRecordException extends RuntimeException {
@@ -96,20 +109,27 @@ final class EnvelopeParser {
         }
         String table = e.qualifiedTable();
         String key = e.isTruncate() ? TRUNCATE_KEY : e.key();
-        // Images are copied only for a table with masked columns (this runs for every change).
-        boolean masking = masked.containsKey(table);
-        SortedMap<String, String> before = e.before() == null ? null : masking ? mask(table, e.before().canonicalColumns())
+        // Images are copied only for a table with masked or personal columns (this runs for every change).
+        boolean copying = masked.containsKey(table) || personal.covers(table);
+        SortedMap<String, String> before = e.before() == null ? null : copying ? mask(table, e.before().canonicalColumns())
                 : e.before().columns();
-        SortedMap<String, String> after = e.after() == null ? null : masking ? mask(table, e.after().canonicalColumns())
+        SortedMap<String, String> after = e.after() == null ? null : copying ? mask(table, e.after().canonicalColumns())
                 : e.after().columns();
+        // Compared in clear: sealing with a random nonce makes every sealed value differ.
         List<String> changed = e.op().equals("u") ? changedColumns(before, after) : null;
-        // Unmasked images are written from the parsed map itself (no read-only view per column).
-        String beforeText = before == null ? null : masking ? CanonicalJson.ofMembers(before) : e.before().canonical();
-        String afterText = after == null ? null : masking ? CanonicalJson.ofMembers(after) : e.after().canonical();
+        PersonalImages personalImages = null;
+        if (personal.covers(table)) {
+            Set<String> columns = new java.util.HashSet<>(personal.columns().get(table));
+            columns.removeAll(masked.getOrDefault(table, Set.of()));
+            personalImages = PersonalImages.of(personal, table, columns, before, after, MASKED_VALUE);
+        }
+        // Other images are written from the parsed map itself (no read-only view per column).
+        String beforeText = before == null ? null : copying ? CanonicalJson.ofMembers(before) : e.before().canonical();
+        String afterText = after == null ? null : copying ? CanonicalJson.ofMembers(after) : e.after().canonical();
         AuditRow row = new AuditRow(table, e.op(), key, beforeText, afterText, changed, e.txId(), e.lsn(),
                 Instant.ofEpochMilli(e.committedAtMs()), Instant.ofEpochMilli(e.capturedAtMs()),
                 record.topic(), record.partition(), record.offset(), HashFormat.CURRENT, null, null);
-        return new ParsedRecord.Change(row);
+        return new ParsedRecord.Change(row, personalImages);
     }
 
     private ParsedRecord context(ConsumerRecord<String, String> record, JsonNode value) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import io.cdcpipeline.audit.personal.Unsealer;
 import io.cdcpipeline.common.kafka.KafkaSettings;
 
 /**
@@ -45,6 +47,7 @@ final class TamperLocator {
         ChainRows.read(c, chain, after, through, row -> stored.computeIfAbsent(row.row().chainOffset(), o -> new ArrayList<>()).add(row));
         List<ChainVerifier.Problem> found = new ArrayList<>();
         TopicPartition tp = new TopicPartition(chain.topic(), chain.partition());
+        Unsealer unsealer = new Unsealer(c);
         try (KafkaConsumer<String, String> consumer = consumer()) {
             consumer.assign(List.of(tp));
             long start = consumer.beginningOffsets(List.of(tp)).get(tp);
@@ -63,7 +66,7 @@ final class TamperLocator {
                     if (record.offset() >= end) {
                         break;
                     }
-                    compare(c, chain, record, stored.remove(record.offset()), found);
+                    compare(c, unsealer, chain, record, stored.remove(record.offset()), found);
                 }
                 position = consumer.position(tp);
             }
@@ -79,12 +82,19 @@ final class TamperLocator {
         return found;
     }
 
-    private void compare(Connection c, ChainRows.Ref chain, ConsumerRecord<String, String> record, List<ChainRows.Stored> rows,
-                         List<ChainVerifier.Problem> found) throws SQLException {
-        ChainedRow expected = expected(record);
+    private void compare(Connection c, Unsealer unsealer, ChainRows.Ref chain, ConsumerRecord<String, String> record,
+                         List<ChainRows.Stored> rows, List<ChainVerifier.Problem> found) throws SQLException {
+        ChainedRow expected = expected(record, unsealer);
         List<ChainRows.Stored> present = rows == null ? List.of() : rows;
-        ChainRows.Stored match = expected == null ? null
-                : present.stream().filter(r -> r.row().content().equals(expected.content())).findFirst().orElse(null);
+        ChainRows.Stored match = null;
+        if (expected != null) {
+            for (ChainRows.Stored row : present) {
+                if (stored(row.row(), unsealer).equals(expected.content())) {
+                    match = row;
+                    break;
+                }
+            }
+        }
         for (ChainRows.Stored row : present) {
             if (row == match) {
                 continue;
@@ -103,20 +113,34 @@ final class TamperLocator {
         }
     }
 
-    /** What the sink would write for the record, or null (a tombstone, a skipped or unparseable record). */
-    private ChainedRow expected(ConsumerRecord<String, String> record) {
+    /**
+     * What the sink would write for the record, or null (a tombstone, a skipped or unparseable
+     * record); its personal values as this reader sees them (in clear, or the marker for an erased
+     * or unreadable key), like {@link #stored} shows the stored ones, since sealing is random.
+     */
+    private ChainedRow expected(ConsumerRecord<String, String> record, Unsealer unsealer) throws SQLException {
+        ParsedRecord parsed;
         try {
-            ParsedRecord parsed = parser.parse(record);
-            if (parsed instanceof ParsedRecord.Change change) {
-                return change.row();
-            }
-            if (parsed instanceof ParsedRecord.Context context) {
-                return context.context();
-            }
-            return null;
+            parsed = parser.parse(record);
         } catch (Exception e) {
             return null;
         }
+        if (parsed instanceof ParsedRecord.Change change) {
+            return change.sealed((subject, field, value) -> unsealer.reveal(subject, value));
+        }
+        return parsed instanceof ParsedRecord.Context context ? context.context() : null;
+    }
+
+    /** A stored row's content with its sealed personal values opened as this reader may. */
+    private static String stored(ChainedRow row, Unsealer unsealer) throws SQLException {
+        if (row instanceof AuditRow change) {
+            String before = unsealer.openImage(change.sourceTable(), change.before());
+            String after = unsealer.openImage(change.sourceTable(), change.after());
+            if (!Objects.equals(before, change.before()) || !Objects.equals(after, change.after())) {
+                return change.withImages(before, after).content();
+            }
+        }
+        return row.content();
     }
 
     /** Whether the change is in the log at another offset: capture published it twice and the sink kept the first. */

@@ -6,11 +6,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+
+import io.cdcpipeline.audit.personal.PersonalColumns;
+import io.cdcpipeline.common.config.Settings;
 
 class EnvelopeParserTest {
 
@@ -36,6 +41,39 @@ class EnvelopeParserTest {
         assertThat(row.txId()).isEqualTo(900L);
         assertThat(row.chainOffset()).isEqualTo(41);
         assertThat(row.sourceLsn()).isEqualTo(5000);
+    }
+
+    @Test
+    void shouldSealPersonalValuesOfEachImageUnderItsOwnSubjectAndCompareThemInClear() throws Exception {
+        Settings settings = new Settings(Map.of("AUDIT_PERSONAL_COLUMNS", "app.comments.body,app.comments.email",
+                "AUDIT_DATA_SUBJECTS", "app.comments.author_id=users"));
+        EnvelopeParser personal = new EnvelopeParser("blog.message", false, Map.of("app.comments", Set.of("email")), false,
+                PersonalColumns.read(settings));
+        settings.validate("test");
+        // The comment changes hands (author 7 to 8) and keeps its body; the masked column stays masked.
+        String value = "{\"before\":{\"id\":1,\"author_id\":7,\"body\":\"secret\",\"email\":\"a@x.io\"},"
+                + "\"after\":{\"id\":1,\"author_id\":8,\"body\":\"secret\",\"email\":\"b@x.io\"},"
+                + "\"source\":{\"schema\":\"app\",\"table\":\"comments\",\"txId\":900,\"lsn\":5000,\"ts_ms\":1700000000000},"
+                + "\"op\":\"u\",\"ts_ms\":1700000000100}";
+
+        ParsedRecord.Change change = (ParsedRecord.Change) personal.parse(record("blog.app.comments", "{\"id\":1}", value));
+        List<String> fields = new ArrayList<>();
+        AuditRow sealed = change.sealed((subject, field, plain) -> {
+            fields.add(subject + " " + field + " " + plain);
+            return "\"sealed for " + subject + "\"";
+        });
+
+        assertThat(change.row().changedColumns()).as("in clear: the body did not change").containsExactly("author_id");
+        assertThat(fields).containsExactlyInAnyOrder("users:7 app.comments.body \"secret\"", "users:8 app.comments.body \"secret\"");
+        assertThat(CanonicalJson.parse(sealed.before()).get("body").asText()).isEqualTo("sealed for users:7");
+        assertThat(CanonicalJson.parse(sealed.after()).get("body").asText()).isEqualTo("sealed for users:8");
+        assertThat(CanonicalJson.parse(sealed.after()).get("email").asText()).isEqualTo(EnvelopeParser.MASK);
+
+        // Without a subject (author_id null), a personal value could never be erased: it is masked instead.
+        ParsedRecord.Change orphan = (ParsedRecord.Change) personal.parse(record("blog.app.comments", "{\"id\":1}",
+                value.replace("\"author_id\":8", "\"author_id\":null")));
+        AuditRow masked = orphan.sealed((subject, field, plain) -> "\"sealed\"");
+        assertThat(CanonicalJson.parse(masked.after()).get("body").asText()).isEqualTo(EnvelopeParser.MASK);
     }
 
     @Test

@@ -23,6 +23,9 @@ final class CapturedTables {
 
     /** A regular expression no table name matches: Debezium takes an empty include list as "every table". */
     static final String NO_TABLE = "(?!)";
+
+    /** The table {@code audit erase} records erasures in: always captured when published, so every erasure is audited. */
+    static final String ERASURES = "audit.erasures";
     private static final Logger LOG = LoggerFactory.getLogger(CapturedTables.class);
 
     private CapturedTables() {
@@ -51,8 +54,27 @@ final class CapturedTables {
                     config.publication(), e.getMessage());
             return new Resolved(config, List.of());
         }
-        CaptureConfig resolved = config.tables().isBlank() ? config.withTables(includeList(config, published)) : config;
+        CaptureConfig resolved = config.tables().isBlank() ? config.withTables(includeList(config, published))
+                : withErasures(config, published);
         return new Resolved(resolved, topics(resolved, published));
+    }
+
+    /** {@code CAPTURE_TABLES} plus the erasures table when the publication holds it and no expression selects it. */
+    private static CaptureConfig withErasures(CaptureConfig config, List<String> published) {
+        if (!published.contains(ERASURES) || matches(config.tables(), ERASURES)) {
+            return config;
+        }
+        LOG.info("capturing {} too (the audit log's erasures) besides CAPTURE_TABLES", ERASURES);
+        return config.withTables(config.tables() + "," + literal(ERASURES));
+    }
+
+    private static boolean matches(String includeList, String table) {
+        for (String expression : includeList.split(",")) {
+            if (!expression.isBlank() && Pattern.compile(expression.trim()).matcher(table).matches()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String includeList(CaptureConfig config, List<String> published) {
@@ -62,10 +84,10 @@ final class CapturedTables {
                 exact.add(literal(table));
             }
         }
-        if (exact.isEmpty()) {
+        if (exact.stream().allMatch(literal(ERASURES)::equals)) {
             LOG.warn("publication {} holds no table to capture yet: add yours with `schema enroll --tables ...`, then restart"
                     + " capture (and request a snapshot with `capture snapshot` for rows that existed before)", config.publication());
-            return NO_TABLE;
+            return exact.isEmpty() ? NO_TABLE : String.join(",", exact);
         }
         LOG.info("capturing the {} tables of publication {}", exact.size(), config.publication());
         return String.join(",", exact);

@@ -52,7 +52,7 @@ class CommandTreeTest {
     void shouldHaveEveryCommandOfTheIssue() {
         assertThat(commands()).contains(List.of("up"), List.of("demo"), List.of("schema", "migrate"), List.of("schema", "enroll"),
                 List.of("capture"), List.of("capture", "snapshot"), List.of("audit"), List.of("audit", "verify"),
-                List.of("audit", "keygen"), List.of("audit", "retain"), List.of("audit", "replay-dead-letters"), List.of("audit", "history"),
+                List.of("audit", "keygen"), List.of("audit", "retain"), List.of("audit", "replay-dead-letters"), List.of("audit", "history"), List.of("audit", "erase"),
                 List.of("analytics"), List.of("analytics", "replay-dead-letters"), List.of("cache"),
                 List.of("cache", "replay-dead-letters"), List.of("reference"));
     }

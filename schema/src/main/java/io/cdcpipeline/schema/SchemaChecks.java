@@ -167,6 +167,8 @@ final class SchemaChecks {
                         UNION ALL
                         SELECT format('cdc_pub publishes %s.%s, which must not be captured', schemaname, tablename)
                           FROM pg_publication_tables pt WHERE pubname = 'cdc_pub' AND schemaname NOT IN ('app', 'cdc')
+                           -- erasures are audited like changes (migration 021); the sink never writes them
+                           AND (schemaname, tablename) <> ('audit', 'erasures')
                            -- a table of the user's own that `schema enroll` prepared carries the context trigger
                            AND NOT EXISTS (SELECT FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
                                              JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -195,6 +197,22 @@ final class SchemaChecks {
                                    ('monitor_user', 'audit.row_history(text, jsonb)', false),
                                    ('cdc_user', 'audit.row_as_of(text, jsonb, timestamptz)', false)) m (r, f, should)
                      WHERE has_function_privilege(r, f, 'EXECUTE') <> should
+                    """),
+            new Check("personal data keys are closed to analysts, and erasures reach the audit log", "021-audit-erase-subject", """
+                    SELECT 'read_only_user can read audit.subject_keys'
+                     WHERE has_table_privilege('read_only_user', 'audit.subject_keys', 'SELECT')
+                    UNION ALL
+                    SELECT 'audit_user can change or delete the keys in audit.subject_keys'
+                     WHERE has_table_privilege('audit_user', 'audit.subject_keys', 'UPDATE, DELETE, TRUNCATE')
+                    UNION ALL
+                    SELECT format('%s %s execute audit.erase_subject', r, CASE WHEN should THEN 'cannot' ELSE 'can' END)
+                      FROM (VALUES ('admin_user', true), ('audit_user', false), ('read_only_user', false)) m (r, should)
+                     WHERE has_function_privilege(r, 'audit.erase_subject(text, text)', 'EXECUTE') <> should
+                    UNION ALL
+                    SELECT 'cdc_pub does not publish audit.erasures: erasures would not reach the audit log'
+                     WHERE EXISTS (SELECT FROM pg_publication WHERE pubname = 'cdc_pub')
+                       AND NOT EXISTS (SELECT FROM pg_publication_tables WHERE pubname = 'cdc_pub' AND schemaname = 'audit'
+                                          AND tablename = 'erasures')
                     """),
             new Check("audited tables emit the audit context", "010-audit-context-triggers", """
                     SELECT format('app.%s has no audit_context trigger', t)

@@ -41,7 +41,7 @@ class MigrationLifecycleIT {
         assertThat(migrator.verify().ok()).isTrue();
         StatusReport migrated = migrator.status();
         assertThat(migrated.pending()).isEmpty();
-        assertThat(migrated.lastTag()).contains("v11");
+        assertThat(migrated.lastTag()).contains("v12");
 
         migrator.rollbackToTag("empty");
 

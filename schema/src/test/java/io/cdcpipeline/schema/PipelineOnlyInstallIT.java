@@ -61,7 +61,8 @@ class PipelineOnlyInstallIT {
         assertThat(m.queryStrings("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'app'"))
                 .as("the user's schema is untouched").containsExactly(m.queryStrings("SELECT current_user").get(0));
         assertThat(m.queryStrings("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = 'cdc_pub'"
-                + " ORDER BY 1")).as("the user's tables join with schema enroll").containsExactly("cdc.heartbeat", "cdc.signal");
+                + " ORDER BY 1")).as("the user's tables join with schema enroll; the pipeline's erasures are audited")
+                .containsExactly("audit.erasures", "cdc.heartbeat", "cdc.signal");
         assertThat(m.queryLong("SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace")).as("app.orders and its key")
                 .isEqualTo(2);
 

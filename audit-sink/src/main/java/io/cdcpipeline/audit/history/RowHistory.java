@@ -14,12 +14,15 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.cdcpipeline.audit.personal.Unsealer;
 import io.cdcpipeline.common.change.CanonicalJson;
 
 /**
  * One row's history, read through the database's own functions {@code audit.row_as_of} and
  * {@code audit.row_history} (what analysts call in SQL, so the command and SQL cannot disagree),
- * as any role granted them: read_only_user needs no access to the audit tables.
+ * as any role granted them: read_only_user needs no access to the audit tables. Personal values
+ * come back as {@code "[personal]"} or {@code "[erased]"}, except to a role that may read the
+ * subjects' keys: those are opened here (AES-GCM is in the JDK, not in PostgreSQL).
  */
 public final class RowHistory {
 
@@ -34,9 +37,11 @@ public final class RowHistory {
     }
 
     private final Connection connection;
+    private final Unsealer unsealer;
 
     public RowHistory(Connection connection) {
         this.connection = connection;
+        this.unsealer = new Unsealer(connection);
     }
 
     /** The row at {@code at}; empty when it did not exist then (never created yet, deleted, truncated, its key changed). */
@@ -50,7 +55,7 @@ public final class RowHistory {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new State(json(rs.getString(1)), rs.getTimestamp(2).toInstant(), rs.getString(3),
+                return Optional.of(new State(image(table, rs.getString(1)), rs.getTimestamp(2).toInstant(), rs.getString(3),
                         nullableLong(rs, 4), rs.getString(5), rs.getString(6)));
             }
         }
@@ -71,7 +76,7 @@ public final class RowHistory {
                 while (rs.next()) {
                     java.sql.Array columns = rs.getArray(6);
                     changes.add(new Change(rs.getTimestamp(1).toInstant(), rs.getString(2), json(rs.getString(3)),
-                            json(rs.getString(4)), json(rs.getString(5)),
+                            image(table, rs.getString(4)), image(table, rs.getString(5)),
                             columns == null ? List.of() : Arrays.asList((String[]) columns.getArray()), nullableLong(rs, 7),
                             rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12),
                             json(rs.getString(13))));
@@ -122,6 +127,10 @@ public final class RowHistory {
             key.put(columns.get(0)[0], trimmed);
         }
         return key;
+    }
+
+    private JsonNode image(String table, String text) throws SQLException {
+        return unsealer.openImage(table, json(text));
     }
 
     private static JsonNode json(String text) {
