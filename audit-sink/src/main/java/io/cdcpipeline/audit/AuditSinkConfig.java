@@ -86,8 +86,9 @@ public record AuditSinkConfig(DatabaseConfig database, KafkaSettings kafka, Metr
     /**
      * Settings of {@code audit-sink verify} and {@code retain} besides DB_* (a role that may read the
      * log; for retain, the audit tables' owner) and KAFKA_BOOTSTRAP_SERVERS; they also read
-     * KAFKA_TOPIC_PREFIX and the settings that shape rows (masking, snapshots) to rebuild rows from
-     * the change topics.
+     * KAFKA_TOPIC_PREFIX and the settings that shape rows (masking, personal columns, snapshots) to
+     * rebuild rows from the change topics; with a role that may read the subjects' keys, verify
+     * compares personal values too.
      */
     public static List<Setting<?>> verifySettings() {
         return List.of(AUDIT_CHECKPOINT_PUBLIC_KEY_FILE, AUDIT_CHECKPOINT_DIR, AUDIT_CHECKPOINT_TOPIC, AUDIT_CHECKPOINT_KEY_FILE);

@@ -4,6 +4,8 @@ import io.cdcpipeline.common.service.ServiceThread;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -289,6 +291,28 @@ final class CacheBenchmark {
                         onKafka.get(k) - times.committed().get(k)))
                 .collect(java.util.stream.Collectors.joining(", "));
         System.out.println("  slowest commits to Kafka: " + slowest);
+        System.out.println("  " + maintenanceDuring(db, first));
+    }
+
+    /**
+     * When autovacuum last vacuumed and analyzed app.articles and when the last checkpoint began,
+     * from the phase's first commit: does a stall of capture line up with either.
+     */
+    private static String maintenanceDuring(TestDatabase db, long firstCommitMillis) throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT (extract(epoch FROM last_autovacuum) * 1000)::bigint, (extract(epoch FROM last_autoanalyze) * 1000)::bigint,"
+                        + " (SELECT (extract(epoch FROM checkpoint_time) * 1000)::bigint FROM pg_control_checkpoint())"
+                        + " FROM pg_stat_user_tables WHERE relid = 'app.articles'::regclass")) {
+            rs.next();
+            return String.format(java.util.Locale.ROOT, "autovacuum of app.articles: vacuum %s, analyze %s; last checkpoint %s",
+                    relative(rs.getObject(1), firstCommitMillis), relative(rs.getObject(2), firstCommitMillis),
+                    relative(rs.getObject(3), firstCommitMillis));
+        }
+    }
+
+    private static String relative(Object epochMillis, long firstCommitMillis) {
+        return epochMillis == null ? "never" : String.format(java.util.Locale.ROOT, "at %+.1f s",
+                (((Number) epochMillis).longValue() - firstCommitMillis) / 1000.0);
     }
 
     /** Per article key: when capture sent its change (record timestamp) and when it was committed ({@code source.ts_ms}). */
