@@ -1,6 +1,8 @@
 package io.cdcpipeline.bench;
 
 import io.cdcpipeline.common.service.ServiceThread;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -43,6 +45,7 @@ import io.cdcpipeline.cache.LeasedCache;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
+import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
@@ -55,21 +58,34 @@ import redis.clients.jedis.RedisClient;
  *       the service (keys of both images, one pipelined round trip per batch, then the offset
  *       commit), against a plain consumer deleting each key with its own DEL, measured in the
  *       same run. Rates are from the first batch to the last commit.</li>
- *   <li>Latency: capture and cache-invalidator running, a steady 2,000 article updates/s for
- *       30 s; p50/p99 from each transaction's commit (returned to the writer) to the deletion of
- *       its {@code article:<id>} key, observed through Redis keyspace notifications. One JVM
- *       clock stamps both.</li>
+ *   <li>Latency: capture and cache-invalidator running, each in its own JVM with the
+ *       distribution's heap, a steady 2,000 article updates/s for 30 s after 15 s of the same load
+ *       on other articles (the warm-up); p50/p99 from each transaction's commit (returned to the
+ *       writer) to the deletion of its {@code article:<id>} key, observed through Redis keyspace
+ *       notifications. One JVM clock stamps both.</li>
  *   <li>Reads: {@link LeasedCache} hits against a direct PostgreSQL read (prepared statement on
  *       an open TLS connection) of the same articles, interleaved in blocks.</li>
  * </ol>
  */
 final class CacheBenchmark {
 
+    /** The heaps of dist/src/dist/bin/cdc-capture and cdc-cache-invalidator. */
+    private static final String CAPTURE_HEAP = "384m";
+    private static final String CACHE_INVALIDATOR_HEAP = "256m";
     private static final int EVENTS = 500_000;
     private static final int BASELINE_EVENTS = 50_000;
     private static final int RATE = 2_000;
     private static final Duration STEADY = Duration.ofSeconds(30);
-    private static final int LIVE_ARTICLES = 70_000;
+    /**
+     * The same load before the measured phase, on other articles: until then capture has decoded
+     * a handful of updates, and the JIT compiling its hot path during the phase's first seconds
+     * (a flight recording: about one core of the two compiling for 15 s) stalled capture 1-2 s.
+     * A running pipeline is warm; the measured phase is the steady state.
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(15);
+    /** Articles 1.. are the measured phase's, the next ones the warm-up's, the last one the first probe's. */
+    private static final int MEASURED_ARTICLES = RATE * (int) STEADY.toSeconds();
+    private static final int LIVE_ARTICLES = MEASURED_ARTICLES + RATE * (int) WARM_UP.toSeconds() + 1;
     private static final int READS = 20_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -258,10 +274,16 @@ final class CacheBenchmark {
         subscribed.await(10, TimeUnit.SECONDS);
 
         Map<String, Long> committedAt = new HashMap<>();
-        try (ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(captureEnv));
-             ServiceThread invalidator = new ServiceThread("cache-invalidator", CacheInvalidatorService.create(cacheEnv))) {
-            warmUp(db, redis);
-            steadyUpdates(db, redis, committedAt);
+        // Each service in its own JVM with the distribution's heap, as deployed: in this JVM they
+        // shared the JIT, the heap and the collector with the writer and the listener measuring them.
+        Path work = Files.createTempDirectory("cdc-bench-cache-");
+        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, CAPTURE_HEAP);
+             ServiceProcess invalidator = ServiceProcess.startWithHeap("cache-invalidator", CacheInvalidatorService.class.getName(), cacheEnv,
+                     work, CACHE_INVALIDATOR_HEAP)) {
+            firstChangeThrough(db, redis);
+            steadyUpdates(db, redis, new HashMap<>(), WARM_UP, MEASURED_ARTICLES + 1);
+            Thread.sleep(2_000);
+            steadyUpdates(db, redis, committedAt, STEADY, 1);
             Thread.sleep(5_000);
         } finally {
             listener.unsubscribe();
@@ -290,23 +312,48 @@ final class CacheBenchmark {
                 .map(k -> String.format(java.util.Locale.ROOT, "+%.1f s (%d ms)", (times.committed().get(k) - first) / 1000.0,
                         onKafka.get(k) - times.committed().get(k)))
                 .collect(java.util.stream.Collectors.joining(", "));
-        System.out.println("  slowest commits to Kafka: " + slowest);
+        System.out.println("  slowest commits to Kafka: " + slowest + "; the phase's first commit at " + java.time.Instant.ofEpochMilli(first));
         System.out.println("  " + maintenanceDuring(db, first));
+        System.out.println("  " + slowestUpdate(db));
     }
 
     /**
-     * When autovacuum last vacuumed and analyzed app.articles and when the last checkpoint began,
-     * from the phase's first commit: does a stall of capture line up with either.
+     * Every table of the database (catalogs included) autovacuum vacuumed or analyzed from 60 s
+     * before the phase's first commit on, and when the last checkpoint began, relative to that
+     * commit: does a stall of capture line up with maintenance.
      */
     private static String maintenanceDuring(TestDatabase db, long firstCommitMillis) throws SQLException {
+        StringBuilder out = new StringBuilder("maintenance around the phase:");
         try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT (extract(epoch FROM last_autovacuum) * 1000)::bigint, (extract(epoch FROM last_autoanalyze) * 1000)::bigint,"
-                        + " (SELECT (extract(epoch FROM checkpoint_time) * 1000)::bigint FROM pg_control_checkpoint())"
-                        + " FROM pg_stat_user_tables WHERE relid = 'app.articles'::regclass")) {
+                "SELECT schemaname || '.' || relname, 'vacuum', (extract(epoch FROM last_autovacuum) * 1000)::bigint FROM pg_stat_all_tables"
+                        + " WHERE last_autovacuum IS NOT NULL"
+                        + " UNION ALL SELECT schemaname || '.' || relname, 'analyze', (extract(epoch FROM last_autoanalyze) * 1000)::bigint"
+                        + " FROM pg_stat_all_tables WHERE last_autoanalyze IS NOT NULL"
+                        + " UNION ALL SELECT 'last checkpoint', 'began', (extract(epoch FROM checkpoint_time) * 1000)::bigint FROM pg_control_checkpoint()"
+                        + " ORDER BY 3")) {
+            while (rs.next()) {
+                long at = rs.getLong(3);
+                if (at >= firstCommitMillis - 60_000 || rs.getString(1).equals("last checkpoint")) {
+                    out.append(String.format(java.util.Locale.ROOT, " %s %s %s;", rs.getString(1), rs.getString(2), relative(at, firstCommitMillis)));
+                }
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * The writer's slowest UPDATE as PostgreSQL timed it (pg_stat_statements, warm-up included): a
+     * stall that shows here was inside PostgreSQL (WAL segment creation, relation extension), one
+     * that does not was downstream of the commit.
+     */
+    private static String slowestUpdate(TestDatabase db) throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT max(max_exec_time), sum(calls) FROM pg_stat_statements"
+                        + " WHERE query LIKE 'UPDATE app.articles SET title = title || $% WHERE id BETWEEN%'"
+                        + " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
             rs.next();
-            return String.format(java.util.Locale.ROOT, "autovacuum of app.articles: vacuum %s, analyze %s; last checkpoint %s",
-                    relative(rs.getObject(1), firstCommitMillis), relative(rs.getObject(2), firstCommitMillis),
-                    relative(rs.getObject(3), firstCommitMillis));
+            return String.format(java.util.Locale.ROOT, "slowest of the writer's %d UPDATEs inside PostgreSQL: %.0f ms", rs.getLong(2),
+                    rs.getDouble(1));
         }
     }
 
@@ -348,9 +395,9 @@ final class CacheBenchmark {
     /**
      * Until one change went all the way through: capture streaming, the topic created, and the
      * invalidator subscribed to it (a pattern subscription sees a new topic at its next metadata
-     * refresh). Only then is the pipeline in the steady state being measured.
+     * refresh). Then the warm-up at the measured rate.
      */
-    private static void warmUp(TestDatabase db, RedisClient redis) throws Exception {
+    private static void firstChangeThrough(TestDatabase db, RedisClient redis) throws Exception {
         String key = "live:article:" + LIVE_ARTICLES;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {
@@ -369,16 +416,18 @@ final class CacheBenchmark {
     }
 
     /**
-     * {@link #RATE} article updates per second: every 10 ms the next 20 articles' keys are cached,
-     * then one transaction updates those articles; each key's commit time is when COMMIT returned.
+     * {@link #RATE} article updates per second for {@code length}, from {@code firstArticle} on: every
+     * 10 ms the next 20 articles' keys are cached, then one transaction updates those articles; each
+     * key's commit time is when COMMIT returned.
      */
-    private static void steadyUpdates(TestDatabase db, RedisClient redis, Map<String, Long> committedAt) throws Exception {
+    private static void steadyUpdates(TestDatabase db, RedisClient redis, Map<String, Long> committedAt, Duration length, int firstArticle)
+            throws Exception {
         int perTick = RATE / 100;
         try (Connection c = db.superuserConnection(); PreparedStatement update = c.prepareStatement(
                 "UPDATE app.articles SET title = title || '.' WHERE id BETWEEN ? AND ?")) {
             c.setAutoCommit(false);
             long start = System.nanoTime();
-            long ticks = STEADY.toMillis() / 10;
+            long ticks = length.toMillis() / 10;
             for (long tick = 0; tick < ticks; tick++) {
                 long due = start + tick * 10_000_000L;
                 // Sleep, not spin: a spinning writer would take one of the machine's two cores.
@@ -386,7 +435,7 @@ final class CacheBenchmark {
                 if (wait > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 }
-                int from = (int) (tick * perTick % (LIVE_ARTICLES - perTick)) + 1;
+                int from = (int) (tick * perTick) + firstArticle;
                 String[] keys = new String[perTick];
                 try (var pipeline = redis.pipelined()) {
                     for (int i = 0; i < perTick; i++) {
