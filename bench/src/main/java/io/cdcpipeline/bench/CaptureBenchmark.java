@@ -1,8 +1,6 @@
 package io.cdcpipeline.bench;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +22,9 @@ import io.cdcpipeline.testkit.TestDatabase;
 
 /**
  * Capture throughput, commit → Kafka-acknowledged, for a backlog of committed changes (200,000 by
- * default: inserts into three tables and updates), through cdc-capture and through a bare
+ * default, the workload of {@code bench e2e}: 100-change transactions of 60 % inserts, 30 % updates
+ * and 10 % deletes on articles and comments, so the rows have that workload's sizes), through
+ * cdc-capture and through a bare
  * Debezium engine loop ({@link BareEngineMain}) reading the same WAL from their own slots, each in
  * its own JVM with the same heap. Runs alternate (bare, capture, bare, capture) so neither gets
  * the warmer machine; the ratio of the means is the figure to compare.
@@ -34,7 +34,7 @@ import io.cdcpipeline.testkit.TestDatabase;
  */
 final class CaptureBenchmark {
 
-    private static final List<String> TABLES = List.of("tags", "comments", "article_views");
+    private static final List<String> TABLES = List.of("articles", "comments");
     private static final String JVM_HEAP = "-Xmx1g";
 
     private CaptureBenchmark() {
@@ -47,15 +47,13 @@ final class CaptureBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int changes = args.length == 2 && args[0].equals("--changes") ? Integer.parseInt(args[1]) : 200_000;
-        int quarter = changes / 4;
+        int requested = args.length == 2 && args[0].equals("--changes") ? Integer.parseInt(args[1]) : 200_000;
+        // Whole transactions of the workload.
+        int changes = Math.max(100, requested / 100 * 100);
         try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().startAll()) {
             TestDatabase db = BenchDatabase.create(infra, "bench_capture");
-            db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'Bench', 'bench');"
-                    + " INSERT INTO app.users (id, org_id, email, username, password_hash)"
-                    + " SELECT g, 1, 'u' || g || '@b.io', 'u' || g, 'h' FROM generate_series(1, 100) g;"
-                    + " INSERT INTO app.articles (id, org_id, author_id, slug, title) SELECT g, 1, 1 + g % 100, 'a' || g, 'A' || g"
-                    + " FROM generate_series(1, 100) g");
+            EndToEndBenchmark.Workload workload = new EndToEndBenchmark.Workload(db, 20261203L);
+            workload.seed(2_000, 4_000);
             List<String> kinds = List.of("bare", "capture", "bare", "capture");
             List<String> prefixes = new ArrayList<>();
             KafkaTopics topics = infra.kafka().topics();
@@ -64,20 +62,20 @@ final class CaptureBenchmark {
                 prefixes.add(prefix);
                 // Each run reads the backlog from its own slot, created before the workload.
                 db.execute("SELECT pg_create_logical_replication_slot('slot_" + prefix + "', 'pgoutput')");
-                for (String topic : List.of("app.tags", "app.comments", "app.article_views", "transaction", "message")) {
+                for (String topic : List.of("app.articles", "app.comments", "transaction", "message")) {
                     topics.create(prefix + "." + topic, 3);
                 }
                 topics.create("__debezium-heartbeat." + prefix, 1);
             }
 
             long writeStart = System.nanoTime();
-            writeWorkload(db, quarter);
-            System.out.printf("workload: %,d committed changes written in %.1f s%n", 4L * quarter,
+            EndToEndBenchmark.Counts counts = workload.commit(changes, 0);
+            System.out.printf("workload: %,d committed changes (%s) written in %.1f s%n", changes, counts,
                     (System.nanoTime() - writeStart) / 1e9);
 
             List<Run> runs = new ArrayList<>();
             for (int i = 0; i < kinds.size(); i++) {
-                runs.add(measure(infra, db, kinds.get(i), prefixes.get(i), 4L * quarter));
+                runs.add(measure(infra, db, kinds.get(i), prefixes.get(i), changes));
                 Run r = runs.get(runs.size() - 1);
                 System.out.printf("  %-8s %,9d events in %6.2f s = %,8.0f events/s, peak RSS %,5d MiB%n",
                         r.kind(), r.events(), r.seconds(), r.perSecond(), r.peakRssMiB());
@@ -88,22 +86,6 @@ final class CaptureBenchmark {
             long oursMem = runs.stream().filter(r -> r.kind().equals("capture")).mapToLong(Run::peakRssMiB).max().orElseThrow();
             System.out.printf("%nRESULT capture %,.0f events/s vs bare engine %,.0f events/s: ratio %.2f (goal >= 0.90);"
                     + " peak RSS %d MiB vs %d MiB (%s)%n", ours, bare, ours / bare, oursMem, bareMem, JVM_HEAP);
-        }
-    }
-
-    private static void writeWorkload(TestDatabase db, int quarter) throws Exception {
-        try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
-            c.setAutoCommit(true);
-            for (int from = 1; from <= quarter; from += 1000) {
-                int to = Math.min(quarter, from + 999);
-                s.execute("INSERT INTO app.tags (id, org_id, name, slug) SELECT g, 1, 'tag', 't' || g FROM generate_series("
-                        + from + ", " + to + ") g");
-                s.execute("INSERT INTO app.comments (org_id, article_id, author_id, body) SELECT 1, 1 + g % 100, 1 + g % 100,"
-                        + " 'comment ' || g FROM generate_series(" + from + ", " + to + ") g");
-                s.execute("INSERT INTO app.article_views (article_id, user_id) SELECT 1 + g % 100, 1 + g % 100"
-                        + " FROM generate_series(" + from + ", " + to + ") g");
-                s.execute("UPDATE app.tags SET name = 'renamed' WHERE id BETWEEN " + from + " AND " + to);
-            }
         }
     }
 
