@@ -91,6 +91,24 @@ final class AuditBenchmark {
             }
             double ours = rowsPerSecond(db);
 
+            // Crypto-shredding's cost: the same events with the tag's name declared personal, so
+            // each event's two images are sealed (AES-GCM) under the key of its own subject, of
+            // 50,000 (created in the write transactions as the sink meets them).
+            TestDatabase personalDb = BenchDatabase.create(infra, "bench_audit_personal");
+            Map<String, String> personalEnv = sinkEnv(infra, personalDb, prefix, "bench-audit-personal");
+            personalEnv.put("AUDIT_PERSONAL_COLUMNS", "app.tags.name");
+            personalEnv.put("AUDIT_DATA_SUBJECTS", "app.tags.id=tags");
+            try (ServiceThread sink = new ServiceThread("audit-sink-personal", AuditSinkService.create(personalEnv))) {
+                awaitRows(personalDb, EVENTS, Duration.ofMinutes(10));
+            }
+            double sealed = rowsPerSecond(personalDb);
+            long subjects = query(personalDb, "SELECT count(*) FROM audit.subject_keys");
+            long clearNames = query(personalDb, "SELECT count(*) FROM audit.change_log WHERE after->>'name' LIKE 'tag %'");
+            if (subjects != 50_000 || clearNames != 0) {
+                throw new IllegalStateException("sealing: " + subjects + " subject keys (expected 50,000), " + clearNames
+                        + " names stored in clear (expected 0)");
+            }
+
             // Scale-out: two instances share the four partitions (another group, another database).
             TestDatabase twoDb = BenchDatabase.create(infra, "bench_audit_two");
             Map<String, String> twoEnv = sinkEnv(infra, twoDb, prefix, "bench-audit-two");
@@ -109,6 +127,8 @@ final class AuditBenchmark {
             System.out.printf("  two audit-sink instances %,d rows: %,9.0f rows/s%n", EVENTS, two);
             System.out.printf("%nRESULT audit-sink %,.0f rows/s vs one row per transaction %,.0f rows/s: ratio %.1f"
                     + " (goal >= 50,000 rows/s)%n", ours, baseline, ours / baseline);
+            System.out.printf("RESULT audit-sink sealing personal columns %,.0f rows/s: %.2f x without (two sealed values per row,"
+                    + " %,d subjects)%n", sealed, sealed / ours, subjects);
             System.out.printf("RESULT two audit-sink instances %,.0f rows/s: %.2f x one instance, ratio %.1f to the baseline%n", two,
                     two / ours, two / baseline);
 
