@@ -33,6 +33,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
+import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
 import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 
@@ -44,7 +45,8 @@ import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
  *       (batches, COPY, one transaction per batch), against the same events written one row per
  *       transaction (parse, hash, INSERT, COMMIT) in a second database, measured in the same run.
  *       Rates come from the rows' own {@code written_at} span.</li>
- *   <li>Latency: the whole pipeline (capture + audit-sink) at a steady 2,000 changes/s for 30 s;
+ *   <li>Latency: the whole pipeline (capture + audit-sink, each in its own JVM with the
+ *       distribution's heap) at a steady 2,000 changes/s for 30 s after 15 s of the same load;
  *       p50/p99 of {@code written_at - committed_at}, both stamped by the same PostgreSQL clock.</li>
  * </ol>
  */
@@ -55,6 +57,9 @@ final class AuditBenchmark {
     private static final int BASELINE_EVENTS = 20_000;
     private static final int RATE = 2_000;
     private static final Duration STEADY = Duration.ofSeconds(30);
+    private static final Duration WARM_UP = Duration.ofSeconds(15);
+    /** The heap of dist/src/dist/bin/cdc-capture and cdc-audit-sink. */
+    private static final String SERVICE_HEAP = "384m";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AuditBenchmark() {
@@ -267,8 +272,12 @@ final class AuditBenchmark {
         captureEnv.put("METRICS_BIND", "127.0.0.1");
         captureEnv.put("METRICS_PORT", "0");
         db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'live', 'live') ON CONFLICT DO NOTHING");
-        try (ServiceThread capture = new ServiceThread("cdc-capture", CaptureService.create(captureEnv));
-             ServiceThread sink = new ServiceThread("audit-sink", AuditSinkService.create(sinkEnv(infra, db, "live", "bench-live")))) {
+        // Each service in its own JVM with the distribution's heap, as deployed (in this JVM they shared
+        // its JIT and collector with the writer), and warm: the same load first, not measured.
+        java.nio.file.Path work = java.nio.file.Files.createTempDirectory("cdc-bench-audit-");
+        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, SERVICE_HEAP);
+             ServiceProcess sink = ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(),
+                     sinkEnv(infra, db, "live", "bench-live"), work, SERVICE_HEAP)) {
             // Warm up: the first tag creates its topic, which the sink's pattern subscription sees
             // only at its next metadata refresh (up to 5 s); measure from when the path is open.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -285,8 +294,10 @@ final class AuditBenchmark {
                 }
                 Thread.sleep(100);
             }
+            steadyWorkload(db, "warm", WARM_UP);
+            Thread.sleep(2_000);
             Instant from = Instant.now();
-            int changes = steadyWorkload(db);
+            int changes = steadyWorkload(db, "live", STEADY);
             Thread.sleep(5_000);
             try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT count(*),"
@@ -300,14 +311,14 @@ final class AuditBenchmark {
         }
     }
 
-    /** {@link #RATE} changes per second: every 10 ms one transaction inserting 20 tags. */
-    private static int steadyWorkload(TestDatabase db) throws Exception {
+    /** {@link #RATE} changes per second for {@code length}: every 10 ms one transaction inserting 20 tags, slugs {@code <label>-...}. */
+    private static int steadyWorkload(TestDatabase db, String label, Duration length) throws Exception {
         int perTick = RATE / 100;
         int changes = 0;
         try (Connection c = db.superuserConnection(); PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO app.tags (org_id, name, slug) SELECT 1, 'live', 'live-' || ? || '-' || g FROM generate_series(1, ?) g")) {
+                "INSERT INTO app.tags (org_id, name, slug) SELECT 1, ?, ? || '-' || ? || '-' || g FROM generate_series(1, ?) g")) {
             long start = System.nanoTime();
-            long ticks = STEADY.toMillis() / 10;
+            long ticks = length.toMillis() / 10;
             for (long tick = 0; tick < ticks; tick++) {
                 long due = start + tick * 10_000_000L;
                 // Sleep, not spin: a spinning writer would take one of the machine's two cores.
@@ -315,8 +326,10 @@ final class AuditBenchmark {
                 if (wait > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 }
-                insert.setLong(1, tick);
-                insert.setInt(2, perTick);
+                insert.setString(1, label);
+                insert.setString(2, label);
+                insert.setLong(3, tick);
+                insert.setInt(4, perTick);
                 insert.executeUpdate();
                 changes += perTick;
             }
