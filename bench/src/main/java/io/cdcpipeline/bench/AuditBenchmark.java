@@ -53,13 +53,13 @@ import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
 final class AuditBenchmark {
 
     private static final int EVENTS = 500_000;
+    /** Distinct tags (rows, and so data subjects) the pre-loaded events change. */
+    private static final int TAGS = 50_000;
     private static final int WARM_UP_EVENTS = 200_000;
     private static final int BASELINE_EVENTS = 20_000;
     private static final int RATE = 2_000;
     private static final Duration STEADY = Duration.ofSeconds(30);
     private static final Duration WARM_UP = Duration.ofSeconds(15);
-    /** The heap of dist/src/dist/bin/cdc-capture and cdc-audit-sink. */
-    private static final String SERVICE_HEAP = "384m";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private AuditBenchmark() {
@@ -97,8 +97,8 @@ final class AuditBenchmark {
             double ours = rowsPerSecond(db);
 
             // Crypto-shredding's cost: the same events with the tag's name declared personal, so
-            // each event's two images are sealed (AES-GCM) under the key of its own subject, of
-            // 50,000 (created in the write transactions as the sink meets them).
+            // each event's two images are sealed (AES-GCM) under the key of its own subject, one per
+            // tag (created in the write transactions as the sink meets them).
             TestDatabase personalDb = BenchDatabase.create(infra, "bench_audit_personal");
             Map<String, String> personalEnv = sinkEnv(infra, personalDb, prefix, "bench-audit-personal");
             personalEnv.put("AUDIT_PERSONAL_COLUMNS", "app.tags.name");
@@ -109,8 +109,8 @@ final class AuditBenchmark {
             double sealed = rowsPerSecond(personalDb);
             long subjects = query(personalDb, "SELECT count(*) FROM audit.subject_keys");
             long clearNames = query(personalDb, "SELECT count(*) FROM audit.change_log WHERE after->>'name' LIKE 'tag %'");
-            if (subjects != 50_000 || clearNames != 0) {
-                throw new IllegalStateException("sealing: " + subjects + " subject keys (expected 50,000), " + clearNames
+            if (subjects != TAGS || clearNames != 0) {
+                throw new IllegalStateException("sealing: " + subjects + " subject keys (expected " + TAGS + "), " + clearNames
                         + " names stored in clear (expected 0)");
             }
 
@@ -176,7 +176,7 @@ final class AuditBenchmark {
             long now = System.currentTimeMillis();
             for (int i = 1; i <= events; i++) {
                 long lsn = 1_000_000L + i * 100L;
-                int id = i % 50_000;
+                int id = i % TAGS;
                 String value = "{\"before\":{\"id\":" + id + ",\"org_id\":1,\"name\":\"tag " + id + "\",\"slug\":\"t-" + id + "\"},"
                         + "\"after\":{\"id\":" + id + ",\"org_id\":1,\"name\":\"tag " + id + " v" + i + "\",\"slug\":\"t-" + id + "\"},"
                         + "\"source\":{\"version\":\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"auditbench\",\"ts_ms\":"
@@ -264,20 +264,14 @@ final class AuditBenchmark {
 
     /** The whole pipeline at a steady rate: commit → audit row latency. */
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db) throws Exception {
-        Map<String, String> captureEnv = new HashMap<>(db.certificateEnv("cdc_user"));
-        captureEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        captureEnv.put("KAFKA_TOPIC_PREFIX", "live");
-        captureEnv.put("CAPTURE_SLOT_NAME", "slot_live");
-        captureEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        captureEnv.put("METRICS_BIND", "127.0.0.1");
-        captureEnv.put("METRICS_PORT", "0");
+        Map<String, String> captureEnv = BenchDatabase.captureEnv(infra, db, "live");
         db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'live', 'live') ON CONFLICT DO NOTHING");
         // Each service in its own JVM with the distribution's heap, as deployed (in this JVM they shared
         // its JIT and collector with the writer), and warm: the same load first, not measured.
-        java.nio.file.Path work = java.nio.file.Files.createTempDirectory("cdc-bench-audit-");
-        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, SERVICE_HEAP);
+        java.nio.file.Path work = infra.root().resolve("bench-audit-live");
+        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, DistributionHeaps.CAPTURE);
              ServiceProcess sink = ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(),
-                     sinkEnv(infra, db, "live", "bench-live"), work, SERVICE_HEAP)) {
+                     sinkEnv(infra, db, "live", "bench-live"), work, DistributionHeaps.AUDIT_SINK)) {
             // Warm up: the first tag creates its topic, which the sink's pattern subscription sees
             // only at its next metadata refresh (up to 5 s); measure from when the path is open.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

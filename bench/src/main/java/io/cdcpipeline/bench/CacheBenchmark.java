@@ -1,7 +1,6 @@
 package io.cdcpipeline.bench;
 
 import io.cdcpipeline.common.service.ServiceThread;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -69,9 +68,6 @@ import redis.clients.jedis.RedisClient;
  */
 final class CacheBenchmark {
 
-    /** The heaps of dist/src/dist/bin/cdc-capture and cdc-cache-invalidator. */
-    private static final String CAPTURE_HEAP = "384m";
-    private static final String CACHE_INVALIDATOR_HEAP = "256m";
     private static final int EVENTS = 500_000;
     private static final int BASELINE_EVENTS = 50_000;
     private static final int RATE = 2_000;
@@ -276,10 +272,10 @@ final class CacheBenchmark {
         Map<String, Long> committedAt = new HashMap<>();
         // Each service in its own JVM with the distribution's heap, as deployed: in this JVM they
         // shared the JIT, the heap and the collector with the writer and the listener measuring them.
-        Path work = Files.createTempDirectory("cdc-bench-cache-");
-        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, CAPTURE_HEAP);
+        Path work = infra.root().resolve("bench-cache-live");
+        try (ServiceProcess capture = ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), captureEnv, work, DistributionHeaps.CAPTURE);
              ServiceProcess invalidator = ServiceProcess.startWithHeap("cache-invalidator", CacheInvalidatorService.class.getName(), cacheEnv,
-                     work, CACHE_INVALIDATOR_HEAP)) {
+                     work, DistributionHeaps.CACHE_INVALIDATOR)) {
             firstChangeThrough(db, redis);
             steadyUpdates(db, redis, new HashMap<>(), WARM_UP, MEASURED_ARTICLES + 1);
             Thread.sleep(2_000);
@@ -357,9 +353,8 @@ final class CacheBenchmark {
         }
     }
 
-    private static String relative(Object epochMillis, long firstCommitMillis) {
-        return epochMillis == null ? "never" : String.format(java.util.Locale.ROOT, "at %+.1f s",
-                (((Number) epochMillis).longValue() - firstCommitMillis) / 1000.0);
+    private static String relative(long epochMillis, long firstCommitMillis) {
+        return String.format(java.util.Locale.ROOT, "at %+.1f s", (epochMillis - firstCommitMillis) / 1000.0);
     }
 
     /** Per article key: when capture sent its change (record timestamp) and when it was committed ({@code source.ts_ms}). */

@@ -52,8 +52,8 @@ final class CaptureBenchmark {
         int changes = Math.max(100, requested / 100 * 100);
         try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().startAll()) {
             TestDatabase db = BenchDatabase.create(infra, "bench_capture");
-            EndToEndBenchmark.Workload workload = new EndToEndBenchmark.Workload(db, 20261203L);
-            workload.seed(2_000, 4_000);
+            Workload workload = new Workload(db);
+            workload.seed();
             List<String> kinds = List.of("bare", "capture", "bare", "capture");
             List<String> prefixes = new ArrayList<>();
             KafkaTopics topics = infra.kafka().topics();
@@ -69,7 +69,7 @@ final class CaptureBenchmark {
             }
 
             long writeStart = System.nanoTime();
-            EndToEndBenchmark.Counts counts = workload.commit(changes, 0);
+            Workload.Counts counts = workload.commit(changes, 0);
             System.out.printf("workload: %,d committed changes (%s) written in %.1f s%n", changes, counts,
                     (System.nanoTime() - writeStart) / 1e9);
 

@@ -28,6 +28,7 @@ import io.cdcpipeline.testkit.KafkaConnectWorker;
 import io.cdcpipeline.testkit.PostgresServer;
 import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
+import io.cdcpipeline.bench.Workload.Counts;
 
 /**
  * {@code ./cdc-pipeline bench e2e}: commit → audit row through the whole pipeline, against what a
@@ -58,13 +59,7 @@ import io.cdcpipeline.testkit.TestDatabase;
 final class EndToEndBenchmark {
 
     static final String OURS = "ours";
-    /** The heaps of dist/src/dist/bin/cdc-capture and cdc-audit-sink: what production runs. */
-    private static final String CAPTURE_HEAP = "384m";
-    private static final String AUDIT_SINK_HEAP = "384m";
     static final String STOCK = "stock";
-    private static final int ROWS_PER_TX = 100;
-    private static final int SEED_ARTICLES = 2_000;
-    private static final int SEED_COMMENTS = 4_000;
 
     /**
      * Each pipeline's rows as one relation (op, committed_at, written_at), so every figure and check
@@ -94,7 +89,7 @@ final class EndToEndBenchmark {
         this.profile = profile;
         this.infra = infra;
         this.db = db;
-        this.workload = new Workload(db, 20261203L);
+        this.workload = new Workload(db);
         this.work = work;
     }
 
@@ -112,7 +107,7 @@ final class EndToEndBenchmark {
                 .startAll()) {
             TestDatabase db = BenchDatabase.create(infra, "bench_e2e");
             EndToEndBenchmark bench = new EndToEndBenchmark(infra, db, work, options.profile());
-            bench.workload.seed(SEED_ARTICLES, SEED_COMMENTS);
+            bench.workload.seed();
             // The stock sink's tables, made as its schema evolution would (the source's columns, all nullable, and the
             // unwrap's __deleted, __op and __source_ts_ms), plus written_at to measure; the sink refuses to add NOT
             // NULL columns to a table it did not create.
@@ -201,9 +196,9 @@ final class EndToEndBenchmark {
         sink.put("KAFKA_GROUP_INSTANCE_ID", "bench-audit-sink");
         sink.putAll(LocalCheckpoints.env(work.resolve("checkpoints")));
         sink.put("METRICS_BIND", "127.0.0.1");
-        return new Ours(ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), capture, work, CAPTURE_HEAP,
+        return new Ours(ServiceProcess.startWithHeap("capture", CaptureService.class.getName(), capture, work, DistributionHeaps.CAPTURE,
                         recording("capture")),
-                ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(), sink, work, AUDIT_SINK_HEAP,
+                ServiceProcess.startWithHeap("audit-sink", AuditSinkService.class.getName(), sink, work, DistributionHeaps.AUDIT_SINK,
                         recording("audit-sink")));
     }
 
@@ -567,129 +562,6 @@ final class EndToEndBenchmark {
         System.out.println(md);
         if (!oursByOp.equals(oursExpected)) {
             throw new IllegalStateException("the audit log does not hold exactly the committed changes");
-        }
-    }
-
-    // ---- the workload --------------------------------------------------------------------------
-
-    /** Changes by operation. */
-    record Counts(long inserts, long updates, long deletes) {
-        long total() {
-            return inserts + updates + deletes;
-        }
-
-        Counts plus(Counts o) {
-            return new Counts(inserts + o.inserts, updates + o.updates, deletes + o.deletes);
-        }
-
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT, "%,d / %,d / %,d", inserts, updates, deletes);
-        }
-    }
-
-    /**
-     * 100-row transactions: 30 article and 30 comment inserts, 30 article updates, 10 deletes of
-     * the oldest comments. As the superuser (no row-level security on the way).
-     */
-    static final class Workload {
-        private final TestDatabase db;
-        private final Random random;
-        private long nextArticle;
-        private long nextComment;
-        private final Deque<Long> comments = new ArrayDeque<>();
-        private java.sql.Timestamp lastStart;
-        private Duration lastDuration = Duration.ZERO;
-
-        Workload(TestDatabase db, long seed) {
-            this.db = db;
-            this.random = new Random(seed);
-        }
-
-        void seed(int articles, int commentCount) {
-            db.execute("INSERT INTO app.organizations (id, name, slug) VALUES (1, 'Bench', 'bench');"
-                    + " INSERT INTO app.users (id, org_id, email, username, password_hash)"
-                    + " SELECT g, 1, 'u' || g || '@b.io', 'u' || g, 'h' FROM generate_series(1, 100) g;"
-                    + " INSERT INTO app.articles (id, org_id, author_id, slug, title, summary, status, published_at)"
-                    + " SELECT g, 1, 1 + g % 100, 'a-' || g, 'Article ' || g, repeat('summary ', 10), 'published', now()"
-                    + " FROM generate_series(1, " + articles + ") g;"
-                    + " INSERT INTO app.comments (id, org_id, article_id, author_id, body)"
-                    + " SELECT g, 1, 1 + g % " + articles + ", 1 + g % 100, 'comment ' || g FROM generate_series(1, " + commentCount + ") g");
-            nextArticle = articles + 1;
-            nextComment = commentCount + 1;
-            for (long id = 1; id <= commentCount; id++) {
-                comments.add(id);
-            }
-        }
-
-        /** Commits {@code changes} (a multiple of 100), paced at {@code rate} changes/s (0: as fast as possible). */
-        Counts commit(int changes, int rate) throws SQLException {
-            int transactions = changes / ROWS_PER_TX;
-            long started = System.nanoTime();
-            try (Connection c = db.superuserConnection();
-                 PreparedStatement insertArticle = c.prepareStatement("INSERT INTO app.articles (id, org_id, author_id, slug, title,"
-                         + " summary, status, published_at) VALUES (?, 1, ?, ?, ?, ?, 'published', now())");
-                 PreparedStatement insertComment = c.prepareStatement("INSERT INTO app.comments (id, org_id, article_id, author_id,"
-                         + " body) VALUES (?, 1, ?, ?, ?)");
-                 PreparedStatement update = c.prepareStatement("UPDATE app.articles SET title = ?, updated_at = now() WHERE id = ?");
-                 PreparedStatement delete = c.prepareStatement("DELETE FROM app.comments WHERE id = ?");
-                 Statement now = c.createStatement()) {
-                try (ResultSet rs = now.executeQuery("SELECT clock_timestamp()")) {
-                    rs.next();
-                    lastStart = rs.getTimestamp(1);
-                }
-                c.setAutoCommit(false);
-                for (int tx = 0; tx < transactions; tx++) {
-                    if (rate > 0) {
-                        long due = started + (long) (tx * (ROWS_PER_TX * 1e9 / rate));
-                        long wait = due - System.nanoTime();
-                        if (wait > 0) {
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        }
-                    }
-                    for (int i = 0; i < 30; i++) {
-                        long id = nextArticle++;
-                        insertArticle.setLong(1, id);
-                        insertArticle.setLong(2, 1 + random.nextInt(100));
-                        insertArticle.setString(3, "a-" + id);
-                        insertArticle.setString(4, "Article " + id);
-                        insertArticle.setString(5, "a summary of article " + id + " of about the size of a real one");
-                        insertArticle.addBatch();
-                        long comment = nextComment++;
-                        insertComment.setLong(1, comment);
-                        insertComment.setLong(2, 1 + random.nextInt((int) Math.min(Integer.MAX_VALUE, nextArticle - 1)));
-                        insertComment.setLong(3, 1 + random.nextInt(100));
-                        insertComment.setString(4, "comment " + comment + ": " + "text ".repeat(8));
-                        insertComment.addBatch();
-                        comments.add(comment);
-                        update.setString(1, "Article (revision " + random.nextInt(1_000_000) + ")");
-                        update.setLong(2, 1 + random.nextInt((int) (nextArticle - 1)));
-                        update.addBatch();
-                    }
-                    for (int i = 0; i < 10; i++) {
-                        delete.setLong(1, comments.removeFirst());
-                        delete.addBatch();
-                    }
-                    insertArticle.executeBatch();
-                    insertComment.executeBatch();
-                    update.executeBatch();
-                    delete.executeBatch();
-                    c.commit();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            lastDuration = Duration.ofNanos(System.nanoTime() - started);
-            return new Counts(60L * transactions, 30L * transactions, 10L * transactions);
-        }
-
-        java.sql.Timestamp lastPhaseStart() {
-            return lastStart;
-        }
-
-        Duration lastPhaseDuration() {
-            return lastDuration;
         }
     }
 }
