@@ -83,6 +83,12 @@ public final class AnalyticsService {
         Counter stale = Counter.builder("analytics.changes.stale")
                 .description("changes left out: older than the version of their row already applied (replayed dead letters)")
                 .register(metrics.registry());
+        LocalState localState = new LocalState(config.stateDir(), config.applicationId());
+        List<String> discarded = localState.discardIfLastRunCrashed();
+        if (!discarded.isEmpty()) {
+            LOG.info("the last run did not close cleanly: the local state of tasks {} was deleted; they restore from their changelogs",
+                    discarded);
+        }
         KafkaStreams streams = new KafkaStreams(DailyStatsTopology.build(new DailyStatsTopology.Inputs(config.topicPrefix(),
                 config.statsTopic(), DeadLetterQueue.replayTopic(config.deadLetterTopic()), partitions::get, events, stale)),
                 streamsProperties(config));
@@ -120,8 +126,10 @@ public final class AnalyticsService {
             } finally {
                 // A stop hands the tasks over at once, static member or not; a crash (no close) leaves
                 // them for this instance's restart (same KAFKA_GROUP_INSTANCE_ID) or the session timeout.
-                streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
-                        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                if (streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(
+                        org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP))) {
+                    localState.markClosedCleanly();
+                }
             }
         };
         return Service.of(run, sink::stop, metrics, db, refresher, streamsMetrics);
