@@ -12,6 +12,6 @@ COPY deploy/docker/kafka/ /opt/kafka/
 RUN chmod 0755 /opt/kafka/start.sh && mkdir -p /var/lib/kafka && chown cdc:cdc /var/lib/kafka
 USER 10001:10001
 EXPOSE 9093
-HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=2s --timeout=2s --start-period=60s --retries=5 \
   CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9092"]
 ENTRYPOINT ["/opt/kafka/start.sh"]

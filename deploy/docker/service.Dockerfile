@@ -24,6 +24,6 @@ USER 10001:10001
 WORKDIR /var/lib/cdc-pipeline
 EXPOSE ${HEALTH_PORT}
 # Ready means connected and working (each service's /health/ready), not merely started. bash's /dev/tcp: no curl needed.
-HEALTHCHECK --interval=5s --timeout=3s --start-period=90s --retries=3 \
+HEALTHCHECK --interval=3s --timeout=3s --start-period=90s --retries=5 \
   CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${METRICS_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200'"]
 ENTRYPOINT ["/usr/local/bin/service"]
