@@ -29,7 +29,14 @@ fi
 export PROMETHEUS_PORT=${PROMETHEUS_PORT:-$(for p in $(seq 19090 19190); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; break; }; done)}
 
 step "build the images"
-docker build -q -f deploy/docker/infra.Dockerfile --build-arg BASE_IMAGE="$BASE_IMAGE" -t cdc-pipeline/infra:latest . >/dev/null
+# The two images that download packages (PostgreSQL, Redis and Prometheus; the JRE layer every Java image
+# shares) side by side: most of their time is the mirror's. The rest then reuse the JRE layer from the cache.
+docker build -q -f deploy/docker/infra.Dockerfile --build-arg BASE_IMAGE="$BASE_IMAGE" -t cdc-pipeline/infra:latest . >/dev/null &
+infra_build=$!
+docker build -q -f deploy/docker/kafka.Dockerfile --build-arg BASE_IMAGE="$BASE_IMAGE" -t cdc-pipeline/kafka:latest . >/dev/null &
+kafka_build=$!
+wait $infra_build || fail "the infra image did not build"
+wait $kafka_build || fail "the kafka image did not build"
 "${compose[@]}" build
 
 step "up"
