@@ -40,6 +40,9 @@ public final class AnalyticsService {
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
 
+    /** How often new Kafka Streams metrics (a task's, after a rebalance) are looked for and exported. */
+    private static final Duration STREAMS_METRICS_REFRESH = Duration.ofSeconds(5);
+
     private AnalyticsService() {
     }
 
@@ -92,7 +95,14 @@ public final class AnalyticsService {
         KafkaStreams streams = new KafkaStreams(DailyStatsTopology.build(new DailyStatsTopology.Inputs(config.topicPrefix(),
                 config.statsTopic(), DeadLetterQueue.replayTopic(config.deadLetterTopic()), partitions::get, events, stale)),
                 streamsProperties(config));
-        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        // Kafka Streams makes its task metrics only once tasks are assigned; Micrometer looks for new ones every
+        // minute by default, which left the dashboard's dropped-records panel empty for the first minute of a run.
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams, List.of(),
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "streams-metrics-refresh");
+                    t.setDaemon(true);
+                    return t;
+                }), STREAMS_METRICS_REFRESH);
         streamsMetrics.bindTo(metrics.registry());
         // The topology's own consumer lag under the name every consumer service uses, so one alert covers all.
         Gauge.builder("consumer.lag.records", streams, AnalyticsService::topologyLag).tag("consumer", "analytics-topology")
