@@ -52,7 +52,8 @@ public final class Bench implements Callable<Integer> {
     }
 
     @Command(name = "e2e", description = "The whole pipeline (capture + audit-sink) against stock Kafka Connect with the"
-            + " Debezium source and JDBC sink: backlog drain, commit-to-row latency at steady rates, CPU per change, memory.")
+            + " Debezium source and JDBC sink: backlog drain, commit-to-row latency at steady rates, CPU per change, memory;"
+            + " then ours with analytics-aggregator and cache-invalidator too.")
     static final class EndToEnd implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -76,12 +77,16 @@ public final class Bench implements Callable<Integer> {
                 + " (read with: jfr print --events jdk.ExecutionSample FILE)")
         Path profile;
 
+        @Option(names = "--no-whole-pipeline", description = "leave out the last phase: ours once more at the first rate with"
+                + " analytics-aggregator and cache-invalidator too (commit -> key deleted and -> counted, from probes)")
+        boolean noWholePipeline;
+
         @Override
         public Integer call() throws Exception {
             if (!pipelines.contains(EndToEndBenchmark.OURS) || !List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK).containsAll(pipelines)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--pipelines takes ours or ours,stock, not " + pipelines);
             }
-            EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile));
+            EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile, !noWholePipeline));
             return 0;
         }
     }

@@ -20,8 +20,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
+import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkService;
 import io.cdcpipeline.audit.checkpoint.LocalCheckpoints;
+import io.cdcpipeline.cache.CacheInvalidatorService;
 import io.cdcpipeline.capture.CaptureService;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.KafkaConnectWorker;
@@ -49,6 +51,10 @@ import io.cdcpipeline.bench.Workload.Counts;
  *       the source goes on. Rate = changes / (last − first of their rows written), from the rows'
  *       own {@code written_at}; CPU seconds per change of each process over the same span; peak
  *       resident memory.</li>
+ *   <li>Whole pipeline (ours only; {@code --no-whole-pipeline} leaves it out): analytics-aggregator and
+ *       cache-invalidator join, catch up, and one more steady phase at the first rate measures commit
+ *       → audit row, and commit → cache key deleted and commit → counted from {@link PipelineProbes};
+ *       the daily stats must then equal the comments counted by GROUP BY.</li>
  *   <li>Correctness: the rows of each pipeline by operation equal the workload's own count.</li>
  * </ol>
  *
@@ -94,7 +100,7 @@ final class EndToEndBenchmark {
     }
 
     /** What to run: backlog size, steady phase length and rates, which pipelines, and where ours' flight recordings go (or null). */
-    record Options(int backlog, int seconds, List<Integer> rates, Set<String> pipelines, Path profile) {
+    record Options(int backlog, int seconds, List<Integer> rates, Set<String> pipelines, Path profile, boolean wholePipeline) {
     }
 
     static void run(Options options) throws Exception {
@@ -119,6 +125,7 @@ final class EndToEndBenchmark {
             db.execute("SELECT pg_create_logical_replication_slot('slot_ours', 'pgoutput');"
                     + " SELECT pg_create_logical_replication_slot('slot_stock', 'pgoutput')");
             List<Phase> phases = new ArrayList<>();
+            List<String> extraRows = new ArrayList<>();
             Counts committed = new Counts(0, 0, 0);
             Counts stockExpected = null;
             if (pipelines.contains(STOCK)) {
@@ -160,10 +167,13 @@ final class EndToEndBenchmark {
                     ours.capture().thaw();
                 }
                 phases.add(bench.drain(OURS, ours.processes(), before, committed.total(), rows));
+                if (options.wholePipeline()) {
+                    committed = bench.wholePipeline(rates.get(0), seconds, committed, phases, rows, extraRows);
+                }
             }
             Counts oursExpected = committed;
             report(phases, oursExpected, bench.byOp(OURS), stockExpected, stockExpected == null ? null : bench.byOp(STOCK), backlog,
-                    seconds);
+                    seconds, extraRows);
         } finally {
             try (var files = Files.walk(work)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -188,7 +198,8 @@ final class EndToEndBenchmark {
 
     private Ours startOurs() {
         Map<String, String> capture = BenchDatabase.captureEnv(infra, db, OURS);
-        capture.put("CAPTURE_TABLES", "app\\.articles,app\\.comments");
+        // Views and favorites too: analytics-aggregator waits for their topics (the workload writes none).
+        capture.put("CAPTURE_TABLES", "app\\.articles,app\\.comments,app\\.article_views,app\\.user_favorites");
         Map<String, String> sink = new HashMap<>(db.passwordEnv("audit_user", BenchDatabase.PASSWORD));
         sink.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
         sink.put("KAFKA_TOPIC_PREFIX", OURS);
@@ -319,6 +330,93 @@ final class EndToEndBenchmark {
 
     // ---- phases --------------------------------------------------------------------------------
 
+    /** Probes per second of each kind in the whole-pipeline phase: 300 in a 30 s phase, 2 % of its changes at 1,000/s. */
+    private static final int PROBES_PER_SECOND = 10;
+
+    /**
+     * Ours as a whole: analytics-aggregator and cache-invalidator join capture and audit-sink (each
+     * in its own JVM with its distribution heap), catch up with everything committed so far, then
+     * one steady phase at {@code rate}: commit → audit row as in the other phases, and commit →
+     * key deleted and commit → counted from {@link PipelineProbes}. Afterwards the daily stats must
+     * equal the comments table counted by GROUP BY.
+     */
+    private Counts wholePipeline(int rate, int seconds, Counts expected, List<Phase> phases, Callable<Long> rows,
+                                 List<String> extraRows) throws Exception {
+        Map<String, String> analyticsEnv = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
+        analyticsEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        analyticsEnv.put("KAFKA_TOPIC_PREFIX", OURS);
+        analyticsEnv.put("KAFKA_REPLICATION_FACTOR", "1");
+        analyticsEnv.put("ANALYTICS_APPLICATION_ID", "bench-analytics");
+        analyticsEnv.put("ANALYTICS_STATE_DIR", work.resolve("analytics-state").toString());
+        analyticsEnv.put("METRICS_BIND", "127.0.0.1");
+        Map<String, String> cacheEnv = new HashMap<>();
+        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        cacheEnv.put("KAFKA_TOPIC_PREFIX", OURS);
+        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
+        cacheEnv.put("REDIS_URL", infra.redis().url());
+        cacheEnv.put("CACHE_CONSUMER_GROUP", "bench-cache");
+        cacheEnv.put("CACHE_KEY_PREFIX", "e2e:");
+        cacheEnv.put("METRICS_BIND", "127.0.0.1");
+        try (PipelineProbes probes = new PipelineProbes(db, infra.redis().host(), infra.redis().port(), "e2e:",
+                PROBES_PER_SECOND * seconds + 1);
+             ServiceProcess analytics = ServiceProcess.startWithHeap("analytics-aggregator", AnalyticsService.class.getName(),
+                     analyticsEnv, work, DistributionHeaps.ANALYTICS_AGGREGATOR, recording("analytics-aggregator"));
+             ServiceProcess cache = ServiceProcess.startWithHeap("cache-invalidator", CacheInvalidatorService.class.getName(),
+                     cacheEnv, work, DistributionHeaps.CACHE_INVALIDATOR, recording("cache-invalidator"))) {
+            long start = System.nanoTime();
+            expected = expected.plus(probes.prepare());
+            expected = expected.plus(probes.awaitCaughtUp(Duration.ofMinutes(15)));
+            System.out.printf(Locale.ROOT, "ours: analytics-aggregator and cache-invalidator caught up in %.1f s%n",
+                    (System.nanoTime() - start) / 1e9);
+            settle("slot_ours");
+            java.util.concurrent.CompletableFuture<Counts> probing = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return probes.run(Duration.ofSeconds(seconds), PROBES_PER_SECOND);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the probes failed", e);
+                }
+            });
+            Counts steady = workload.commit(rate * seconds, rate);
+            Counts probed = probing.get();
+            expected = expected.plus(steady).plus(probed);
+            String label = rate + "/s, whole pipeline";
+            phases.add(steady(OURS, label, rate, steady.plus(probed), expected.total(), rows));
+            PipelineProbes.Result result = probes.result(Duration.ofMinutes(2));
+            String deleted = result.describe(result.cacheMillis(), result.cacheProbes());
+            String counted = result.describe(result.countMillis(), result.countProbes());
+            System.out.printf(Locale.ROOT, "      commit -> cache key deleted %s%n      commit -> counted %s%n", deleted, counted);
+            extraRows.add("| " + label + ": commit -> cache key deleted (probes), ms | " + deleted + " | - | |");
+            extraRows.add("| " + label + ": commit -> counted in article_daily_stats (probes), ms | " + counted + " | - | |");
+            if (result.cacheMillis().length < result.cacheProbes() || result.countMillis().length < result.countProbes()) {
+                throw new IllegalStateException("probes lost: " + deleted + "; " + counted);
+            }
+            String rss = String.format(Locale.ROOT, "analytics-aggregator %d, cache-invalidator %d",
+                    ProcessMemory.peakRssMiB(analytics.process.pid()), ProcessMemory.peakRssMiB(cache.process.pid()));
+            System.out.println("      peak RSS MiB: " + rss);
+            extraRows.add("| " + label + ": peak RSS MiB | " + rss + " | - | |");
+            awaitCountsExact(Duration.ofMinutes(5));
+            extraRows.add("| " + label + ": article_daily_stats against GROUP BY over app.comments | exact | - | |");
+            System.out.printf(Locale.ROOT, "      article_daily_stats equal the comments counted by GROUP BY%n");
+        }
+        return expected;
+    }
+
+    /** Waits until every (article, day)'s comment count in analytics.article_daily_stats equals a GROUP BY over app.comments. */
+    private void awaitCountsExact(Duration atMost) throws Exception {
+        String differences = "SELECT count(*) FROM (SELECT article_id, (created_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n"
+                + " FROM app.comments GROUP BY 1, 2) truth FULL JOIN (SELECT article_id, day, comments AS n"
+                + " FROM analytics.article_daily_stats WHERE comments <> 0) stats USING (article_id, day)"
+                + " WHERE truth.n IS DISTINCT FROM stats.n";
+        long deadline = System.nanoTime() + atMost.toNanos();
+        long wrong;
+        while ((wrong = single(differences)) > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(wrong + " (article, day) comment counts differ from app.comments after " + atMost);
+            }
+            Thread.sleep(1_000);
+        }
+    }
+
     /**
      * The backlog just committed ({@code before} rows were written before it): waits until it is
      * written; the rate from its rows' written_at, CPU over the same span.
@@ -389,6 +487,11 @@ final class EndToEndBenchmark {
 
     /** The paced changes were committed by the workload already: wait until written, then the latencies of that phase. */
     private Phase steady(String pipeline, int rate, Counts changes, long expectedTotal, Callable<Long> rows) throws Exception {
+        return steady(pipeline, rate + "/s", rate, changes, expectedTotal, rows);
+    }
+
+    private Phase steady(String pipeline, String label, int rate, Counts changes, long expectedTotal, Callable<Long> rows)
+            throws Exception {
         awaitRows(pipeline, expectedTotal, rows);
         double[] q;
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
@@ -434,7 +537,7 @@ final class EndToEndBenchmark {
                 }
             }
         }
-        return new Phase(pipeline, rate + "/s", changes.total(), workload.lastPhaseDuration().toMillis() / 1000.0, Map.of(),
+        return new Phase(pipeline, label, changes.total(), workload.lastPhaseDuration().toMillis() / 1000.0, Map.of(),
                 Double.NaN, Map.of(), q[0], q[1], q[2]);
     }
 
@@ -517,7 +620,7 @@ final class EndToEndBenchmark {
     // ---- the report ----------------------------------------------------------------------------
 
     private static void report(List<Phase> phases, Counts oursExpected, Counts oursByOp, Counts stockExpected, Counts stockByOp,
-            int backlog, int seconds) {
+            int backlog, int seconds, List<String> extraRows) {
         boolean withStock = stockExpected != null;
         Phase oursDrain = phases.stream().filter(p -> p.pipeline().equals(OURS) && p.phase().equals("drain")).findFirst().orElseThrow();
         Phase stockDrain = phases.stream().filter(p -> p.pipeline().equals(STOCK) && p.phase().equals("drain")).findFirst()
@@ -555,6 +658,7 @@ final class EndToEndBenchmark {
                             stock.maxMillis()),
                     stock == null ? "-" : String.format(Locale.ROOT, "p99 %.2fx", ours.p99Millis() / stock.p99Millis())));
         }
+        extraRows.forEach(row -> md.append(row).append('\n'));
         md.append(String.format(Locale.ROOT, "%nRows by operation (c / u / d): ours %s for %s committed: %s", oursByOp, oursExpected,
                 oursByOp.equals(oursExpected) ? "exact" : "MISMATCH"));
         md.append(withStock ? String.format(Locale.ROOT, "; stock %s for %s: %s.%n", stockByOp, stockExpected,
