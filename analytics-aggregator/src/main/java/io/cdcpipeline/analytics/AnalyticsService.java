@@ -154,6 +154,8 @@ public final class AnalyticsService {
         // Each input record changes the state stores and the output topic exactly once, even across crashes.
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        // One native memory budget for every RocksDB store (the defaults grow with the state, off the heap).
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbMemory.class);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, (int) config.commitInterval().toMillis());
         // -1: the broker's default.replication.factor
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.replicationFactor().map(Short::intValue).orElse(-1));
