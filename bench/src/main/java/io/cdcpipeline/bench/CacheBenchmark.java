@@ -289,7 +289,7 @@ final class CacheBenchmark {
                 .mapToLong(e -> deletedAt.get(e.getKey()) - e.getValue()).sorted().toArray();
         System.out.printf("%nRESULT latency at %,d changes/s for %d s (%,d updates, %,d keys deleted): commit -> key deleted"
                         + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", RATE, STEADY.toSeconds(), committedAt.size(), latencies.length,
-                percentile(latencies, 0.5) / 1e6, percentile(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
+                PipelineProbes.percentile(latencies, 0.5) / 1e6, PipelineProbes.percentile(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
         // The two legs, split at the Kafka record's timestamp (capture's send, wall clock).
         RecordTimes times = recordTimes(infra.kafka().bootstrapServers(), "live.app.articles");
         Map<String, Long> onKafka = times.sent();
@@ -297,10 +297,10 @@ final class CacheBenchmark {
                 .mapToLong(k -> onKafka.get(k) - times.committed().get(k)).sorted().toArray();
         long[] toRedis = committedAt.keySet().stream().filter(k -> onKafka.containsKey(k) && deletedAtMillis.containsKey(k))
                 .mapToLong(k -> deletedAtMillis.get(k) - onKafka.get(k)).sorted().toArray();
-        System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", percentile(toKafka, 0.5),
-                percentile(toKafka, 0.99));
-        System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", percentile(toRedis, 0.5),
-                percentile(toRedis, 0.99));
+        System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toKafka, 0.5),
+                PipelineProbes.percentile(toKafka, 0.99));
+        System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toRedis, 0.5),
+                PipelineProbes.percentile(toRedis, 0.99));
         // When capture was slowest, counted from the phase's first commit: a stall shows as one cluster.
         long first = committedAt.keySet().stream().filter(onKafka::containsKey).mapToLong(k -> times.committed().get(k)).min().orElse(0);
         String slowest = committedAt.keySet().stream().filter(onKafka::containsKey)
@@ -489,13 +489,13 @@ final class CacheBenchmark {
             Arrays.sort(fromPostgres);
             double cacheMean = Arrays.stream(fromCache).average().orElseThrow() / 1e3;
             double pgMean = Arrays.stream(fromPostgres).average().orElseThrow() / 1e3;
-            System.out.printf("%n  LeasedCache hit  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", percentile(fromCache, 0.5) / 1e3,
-                    percentile(fromCache, 0.99) / 1e3, cacheMean);
-            System.out.printf("  PostgreSQL read  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", percentile(fromPostgres, 0.5) / 1e3,
-                    percentile(fromPostgres, 0.99) / 1e3, pgMean);
+            System.out.printf("%n  LeasedCache hit  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", PipelineProbes.percentile(fromCache, 0.5) / 1e3,
+                    PipelineProbes.percentile(fromCache, 0.99) / 1e3, cacheMean);
+            System.out.printf("  PostgreSQL read  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", PipelineProbes.percentile(fromPostgres, 0.5) / 1e3,
+                    PipelineProbes.percentile(fromPostgres, 0.99) / 1e3, pgMean);
             System.out.printf("%nRESULT cache hit %.0f us vs direct PostgreSQL read %.0f us (p50): %.1fx faster (%,d reads each)%n",
-                    percentile(fromCache, 0.5) / 1e3, percentile(fromPostgres, 0.5) / 1e3,
-                    (double) percentile(fromPostgres, 0.5) / percentile(fromCache, 0.5), READS);
+                    PipelineProbes.percentile(fromCache, 0.5) / 1e3, PipelineProbes.percentile(fromPostgres, 0.5) / 1e3,
+                    (double) PipelineProbes.percentile(fromPostgres, 0.5) / PipelineProbes.percentile(fromCache, 0.5), READS);
         }
     }
 
@@ -509,9 +509,5 @@ final class CacheBenchmark {
             rs.next();
             return new Article(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
         }
-    }
-
-    private static long percentile(long[] sorted, double p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 }

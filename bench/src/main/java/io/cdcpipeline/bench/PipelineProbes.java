@@ -61,6 +61,10 @@ final class PipelineProbes implements AutoCloseable {
     private final Map<Long, Long> cacheCommittedAt = new HashMap<>();
     private final Map<Long, Long> countCommittedAt = new HashMap<>();
     private JedisPubSub listener;
+    /** The probes' own session, opened in {@link #prepare}: a TLS connection per probe would add its handshake to the load. */
+    private Connection session;
+    private PreparedStatement update;
+    private PreparedStatement comment;
     private int next;
 
     /** {@code probes} of each kind at most; cache keys are {@code <keyPrefix>article:<id>}, as cache-invalidator's rules make them. */
@@ -96,6 +100,9 @@ final class PipelineProbes implements AutoCloseable {
                 + " INSERT INTO app.articles (id, org_id, author_id, slug, title, status, published_at)"
                 + " SELECT g, 1, 1, 'probe-' || g, 'Probe ' || g, 'published', now()"
                 + " FROM generate_series(" + FIRST_ID + ", " + (FIRST_ID + 2L * probes - 1) + ") g");
+        session = db.superuserConnection();
+        update = session.prepareStatement("UPDATE app.articles SET title = 'probed' WHERE id = ?");
+        comment = session.prepareStatement("INSERT INTO app.comments (id, org_id, article_id, author_id, body) VALUES (?, 1, ?, 1, 'probe')");
         redis.configSet("notify-keyspace-events", "Eg");
         String articleKey = keyPrefix + "article:";
         CountDownLatch subscribed = new CountDownLatch(1);
@@ -164,24 +171,19 @@ final class PipelineProbes implements AutoCloseable {
         long cached = cacheArticle(i);
         long counted = countArticle(i);
         redis.set(keyPrefix + "article:" + cached, "cached");
-        try (Connection c = db.superuserConnection();
-             PreparedStatement update = c.prepareStatement("UPDATE app.articles SET title = 'probed' WHERE id = ?");
-             PreparedStatement comment = c.prepareStatement("INSERT INTO app.comments (id, org_id, article_id, author_id, body)"
-                     + " VALUES (?, 1, ?, 1, 'probe')")) {
-            update.setLong(1, cached);
-            update.executeUpdate();
-            cacheCommittedAt.put(cached, System.currentTimeMillis());
-            comment.setLong(1, FIRST_ID + i);
-            comment.setLong(2, counted);
-            comment.executeUpdate();
-            countCommittedAt.put(counted, System.currentTimeMillis());
-        }
+        update.setLong(1, cached);
+        update.executeUpdate();
+        cacheCommittedAt.put(cached, System.currentTimeMillis());
+        comment.setLong(1, FIRST_ID + i);
+        comment.setLong(2, counted);
+        comment.executeUpdate();
+        countCommittedAt.put(counted, System.currentTimeMillis());
         return new Counts(1, 1, 0);
     }
 
     private Map<Long, Long> countedAt() throws SQLException {
         Map<Long, Long> at = new HashMap<>();
-        try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
+        try (Statement s = session.createStatement();
              ResultSet rs = s.executeQuery("SELECT article_id, (extract(epoch FROM at) * 1000)::bigint FROM bench.counted")) {
             while (rs.next()) {
                 at.put(rs.getLong(1), rs.getLong(2));
@@ -208,12 +210,16 @@ final class PipelineProbes implements AutoCloseable {
                 .mapToLong(e -> arrived.get(e.getKey()) - e.getValue()).sorted().toArray();
     }
 
+    /** The nearest-rank {@code q} quantile of sorted values (the benchmarks' one definition). */
     static long percentile(long[] sorted, double q) {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
     }
 
     @Override
-    public void close() {
+    public void close() throws SQLException {
+        if (session != null) {
+            session.close();
+        }
         if (listener != null && listener.isSubscribed()) {
             listener.unsubscribe();
         }
