@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 
@@ -56,15 +55,9 @@ final class AnalyticsBenchmark {
             preloadViews(infra.kafka().bootstrapServers(), prefix + ".app.article_views");
             System.out.printf("pre-loaded %,d view events in %.1f s%n", VIEWS, (System.nanoTime() - load) / 1e9);
 
-            Map<String, String> env = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
-            env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-            env.put("KAFKA_TOPIC_PREFIX", prefix);
-            env.put("ANALYTICS_APPLICATION_ID", "analytics-bench");
-            env.put("ANALYTICS_STATE_DIR", Files.createTempDirectory("analytics-bench").toString());
-            env.put("KAFKA_REPLICATION_FACTOR", "1");
+            Map<String, String> env = BenchDatabase.analyticsEnv(infra, db, prefix, "analytics-bench",
+                    Files.createTempDirectory("analytics-bench"));
             env.put("ANALYTICS_REFRESH_INTERVAL", "3600000");
-            env.put("METRICS_BIND", "127.0.0.1");
-            env.put("METRICS_PORT", "0");
             long firstCounts = 0;
             long done;
             try (ServiceThread service = new ServiceThread("analytics-aggregator", AnalyticsService.create(env))) {

@@ -1,5 +1,6 @@
 package io.cdcpipeline.bench;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +45,41 @@ public final class BenchDatabase {
         env.put("KAFKA_TOPIC_PREFIX", prefix);
         env.put("CAPTURE_SLOT_NAME", "slot_" + prefix);
         env.put("CAPTURE_SNAPSHOT_MODE", "no_data");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        return env;
+    }
+
+    /**
+     * cache-invalidator's environment on the benchmark's servers: topics {@code <topicPrefix>.*},
+     * consumer group {@code group}, Redis keys under {@code keyPrefix}, metrics on a free port.
+     */
+    public static Map<String, String> cacheEnv(EmbeddedInfrastructure infra, String topicPrefix, String group, String keyPrefix) {
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        env.put("REDIS_URL", infra.redis().url());
+        env.put("KAFKA_TOPIC_PREFIX", topicPrefix);
+        env.put("CACHE_CONSUMER_GROUP", group);
+        env.put("CACHE_KEY_PREFIX", keyPrefix);
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("METRICS_BIND", "127.0.0.1");
+        env.put("METRICS_PORT", "0");
+        return env;
+    }
+
+    /**
+     * analytics-aggregator's environment on the benchmark's servers, as {@code analytics_user}:
+     * topics {@code <topicPrefix>.*}, Kafka Streams application {@code applicationId} with its
+     * local state in {@code stateDir}, metrics on a free port.
+     */
+    public static Map<String, String> analyticsEnv(EmbeddedInfrastructure infra, TestDatabase db, String topicPrefix,
+                                                   String applicationId, Path stateDir) {
+        Map<String, String> env = new HashMap<>(db.passwordEnv("analytics_user", PASSWORD));
+        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
+        env.put("KAFKA_TOPIC_PREFIX", topicPrefix);
+        env.put("ANALYTICS_APPLICATION_ID", applicationId);
+        env.put("ANALYTICS_STATE_DIR", stateDir.toString());
         env.put("KAFKA_REPLICATION_FACTOR", "1");
         env.put("METRICS_BIND", "127.0.0.1");
         env.put("METRICS_PORT", "0");

@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -46,7 +44,6 @@ import io.cdcpipeline.common.service.Service;
 import io.cdcpipeline.testkit.EmbeddedInfrastructure;
 import io.cdcpipeline.testkit.ServiceProcess;
 import io.cdcpipeline.testkit.TestDatabase;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -115,15 +112,7 @@ final class CacheBenchmark {
         System.out.printf("pre-loaded %,d change events in %.1f s%n", EVENTS, (System.nanoTime() - load) / 1e9);
 
         String group = "bench-cache";
-        Map<String, String> env = new HashMap<>();
-        env.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        env.put("REDIS_URL", infra.redis().url());
-        env.put("KAFKA_TOPIC_PREFIX", prefix);
-        env.put("CACHE_CONSUMER_GROUP", group);
-        env.put("CACHE_KEY_PREFIX", "tp:");
-        env.put("KAFKA_REPLICATION_FACTOR", "1");
-        env.put("METRICS_BIND", "127.0.0.1");
-        env.put("METRICS_PORT", "0");
+        Map<String, String> env = BenchDatabase.cacheEnv(infra, prefix, group, "tp:");
         Service service = CacheInvalidatorService.create(env);
         io.micrometer.core.instrument.MeterRegistry registry = service.resources().stream()
                 .filter(io.cdcpipeline.common.metrics.MetricsServer.class::isInstance)
@@ -234,40 +223,10 @@ final class CacheBenchmark {
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db, RedisClient redis) throws Exception {
         // The articles exist before; only the steady updates are measured (no snapshot).
         Map<String, String> captureEnv = BenchDatabase.captureEnv(infra, db, "live");
-        Map<String, String> cacheEnv = new HashMap<>();
-        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        cacheEnv.put("REDIS_URL", infra.redis().url());
-        cacheEnv.put("KAFKA_TOPIC_PREFIX", "live");
-        cacheEnv.put("CACHE_CONSUMER_GROUP", "bench-cache-live");
-        cacheEnv.put("CACHE_KEY_PREFIX", "live:");
-        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        cacheEnv.put("METRICS_BIND", "127.0.0.1");
-        cacheEnv.put("METRICS_PORT", "0");
+        Map<String, String> cacheEnv = BenchDatabase.cacheEnv(infra, "live", "bench-cache-live", "live:");
 
         // Every deletion of a live key, stamped when Redis tells us (keyspace notifications).
-        redis.configSet("notify-keyspace-events", "Eg");
-        Map<String, Long> deletedAt = new ConcurrentHashMap<>();
-        Map<String, Long> deletedAtMillis = new ConcurrentHashMap<>();
-        CountDownLatch subscribed = new CountDownLatch(1);
-        JedisPubSub listener = new JedisPubSub() {
-            @Override
-            public void onSubscribe(String channel, int count) {
-                subscribed.countDown();
-            }
-
-            @Override
-            public void onMessage(String channel, String key) {
-                if (key.startsWith("live:article:") && Character.isDigit(key.charAt("live:article:".length()))) {
-                    deletedAt.putIfAbsent(key, System.nanoTime());
-                    deletedAtMillis.putIfAbsent(key, System.currentTimeMillis());
-                }
-            }
-        };
-        RedisClient subscriber = RedisClient.create(infra.redis().host(), infra.redis().port());
-        Thread listening = new Thread(() -> subscriber.subscribe(listener, "__keyevent@0__:del"), "keyspace-listener");
-        listening.setDaemon(true);
-        listening.start();
-        subscribed.await(10, TimeUnit.SECONDS);
+        KeyDeletions deletions = KeyDeletions.listen(infra.redis().host(), infra.redis().port(), "live:article:");
 
         Map<String, Long> committedAt = new HashMap<>();
         // Each service in its own JVM with the distribution's heap, as deployed: in this JVM they
@@ -282,11 +241,10 @@ final class CacheBenchmark {
             steadyUpdates(db, redis, committedAt, STEADY, 1);
             Thread.sleep(5_000);
         } finally {
-            listener.unsubscribe();
-            subscriber.close();
+            deletions.close();
         }
-        long[] latencies = committedAt.entrySet().stream().filter(e -> deletedAt.containsKey(e.getKey()))
-                .mapToLong(e -> deletedAt.get(e.getKey()) - e.getValue()).sorted().toArray();
+        long[] latencies = committedAt.entrySet().stream().filter(e -> deletions.of(e.getKey()) != null)
+                .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
         System.out.printf("%nRESULT latency at %,d changes/s for %d s (%,d updates, %,d keys deleted): commit -> key deleted"
                         + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", RATE, STEADY.toSeconds(), committedAt.size(), latencies.length,
                 PipelineProbes.percentile(latencies, 0.5) / 1e6, PipelineProbes.percentile(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
@@ -295,8 +253,8 @@ final class CacheBenchmark {
         Map<String, Long> onKafka = times.sent();
         long[] toKafka = committedAt.keySet().stream().filter(onKafka::containsKey)
                 .mapToLong(k -> onKafka.get(k) - times.committed().get(k)).sorted().toArray();
-        long[] toRedis = committedAt.keySet().stream().filter(k -> onKafka.containsKey(k) && deletedAtMillis.containsKey(k))
-                .mapToLong(k -> deletedAtMillis.get(k) - onKafka.get(k)).sorted().toArray();
+        long[] toRedis = committedAt.keySet().stream().filter(k -> onKafka.containsKey(k) && deletions.of(k) != null)
+                .mapToLong(k -> deletions.of(k).millis() - onKafka.get(k)).sorted().toArray();
         System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toKafka, 0.5),
                 PipelineProbes.percentile(toKafka, 0.99));
         System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toRedis, 0.5),

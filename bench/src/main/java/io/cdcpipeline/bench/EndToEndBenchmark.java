@@ -342,21 +342,8 @@ final class EndToEndBenchmark {
      */
     private Counts wholePipeline(int rate, int seconds, Counts expected, List<Phase> phases, Callable<Long> rows,
                                  List<String> extraRows) throws Exception {
-        Map<String, String> analyticsEnv = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
-        analyticsEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        analyticsEnv.put("KAFKA_TOPIC_PREFIX", OURS);
-        analyticsEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        analyticsEnv.put("ANALYTICS_APPLICATION_ID", "bench-analytics");
-        analyticsEnv.put("ANALYTICS_STATE_DIR", work.resolve("analytics-state").toString());
-        analyticsEnv.put("METRICS_BIND", "127.0.0.1");
-        Map<String, String> cacheEnv = new HashMap<>();
-        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        cacheEnv.put("KAFKA_TOPIC_PREFIX", OURS);
-        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        cacheEnv.put("REDIS_URL", infra.redis().url());
-        cacheEnv.put("CACHE_CONSUMER_GROUP", "bench-cache");
-        cacheEnv.put("CACHE_KEY_PREFIX", "e2e:");
-        cacheEnv.put("METRICS_BIND", "127.0.0.1");
+        Map<String, String> analyticsEnv = BenchDatabase.analyticsEnv(infra, db, OURS, "bench-analytics", work.resolve("analytics-state"));
+        Map<String, String> cacheEnv = BenchDatabase.cacheEnv(infra, OURS, "bench-cache", "e2e:");
         try (PipelineProbes probes = new PipelineProbes(db, infra.redis().host(), infra.redis().port(), "e2e:",
                 PROBES_PER_SECOND * seconds + 1);
              ServiceProcess analytics = ServiceProcess.startWithHeap("analytics-aggregator", AnalyticsService.class.getName(),

@@ -9,13 +9,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.cdcpipeline.bench.Workload.Counts;
 import io.cdcpipeline.testkit.TestDatabase;
-import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -54,13 +52,13 @@ final class PipelineProbes implements AutoCloseable {
 
     private final TestDatabase db;
     private final RedisClient redis;
-    private final RedisClient subscriber;
+    private final String redisHost;
+    private final int redisPort;
     private final String keyPrefix;
     private final int probes;
-    private final Map<Long, Long> deletedAt = new ConcurrentHashMap<>();
     private final Map<Long, Long> cacheCommittedAt = new HashMap<>();
     private final Map<Long, Long> countCommittedAt = new HashMap<>();
-    private JedisPubSub listener;
+    private KeyDeletions deletions;
     /** The probes' own session, opened in {@link #prepare}: a TLS connection per probe would add its handshake to the load. */
     private Connection session;
     private PreparedStatement update;
@@ -71,7 +69,8 @@ final class PipelineProbes implements AutoCloseable {
     PipelineProbes(TestDatabase db, String redisHost, int redisPort, String keyPrefix, int probes) {
         this.db = db;
         this.redis = RedisClient.create(redisHost, redisPort);
-        this.subscriber = RedisClient.create(redisHost, redisPort);
+        this.redisHost = redisHost;
+        this.redisPort = redisPort;
         this.keyPrefix = keyPrefix;
         this.probes = probes;
     }
@@ -103,28 +102,7 @@ final class PipelineProbes implements AutoCloseable {
         session = db.superuserConnection();
         update = session.prepareStatement("UPDATE app.articles SET title = 'probed' WHERE id = ?");
         comment = session.prepareStatement("INSERT INTO app.comments (id, org_id, article_id, author_id, body) VALUES (?, 1, ?, 1, 'probe')");
-        redis.configSet("notify-keyspace-events", "Eg");
-        String articleKey = keyPrefix + "article:";
-        CountDownLatch subscribed = new CountDownLatch(1);
-        listener = new JedisPubSub() {
-            @Override
-            public void onSubscribe(String channel, int count) {
-                subscribed.countDown();
-            }
-
-            @Override
-            public void onMessage(String channel, String key) {
-                if (key.startsWith(articleKey) && Character.isDigit(key.charAt(articleKey.length()))) {
-                    deletedAt.putIfAbsent(Long.parseLong(key.substring(articleKey.length())), System.currentTimeMillis());
-                }
-            }
-        };
-        Thread listening = new Thread(() -> subscriber.subscribe(listener, "__keyevent@0__:del"), "probe-key-deletions");
-        listening.setDaemon(true);
-        listening.start();
-        if (!subscribed.await(10, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("no subscription to Redis' key deletions within 10 s");
-        }
+        deletions = KeyDeletions.listen(redisHost, redisPort, articleKey(""));
         return new Counts(2L * probes, 0, 0);
     }
 
@@ -136,7 +114,7 @@ final class PipelineProbes implements AutoCloseable {
         int i = next;
         Counts committed = probe();
         long deadline = System.nanoTime() + atMost.toNanos();
-        while (!deletedAt.containsKey(cacheArticle(i)) || countedAt().get(countArticle(i)) == null) {
+        while (deletedAt(cacheArticle(i)) == null || countedAt().get(countArticle(i)) == null) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("cache-invalidator or analytics-aggregator did not catch up within " + atMost);
             }
@@ -170,7 +148,7 @@ final class PipelineProbes implements AutoCloseable {
         }
         long cached = cacheArticle(i);
         long counted = countArticle(i);
-        redis.set(keyPrefix + "article:" + cached, "cached");
+        redis.set(articleKey(Long.toString(cached)), "cached");
         update.setLong(1, cached);
         update.executeUpdate();
         cacheCommittedAt.put(cached, System.currentTimeMillis());
@@ -179,6 +157,16 @@ final class PipelineProbes implements AutoCloseable {
         comment.executeUpdate();
         countCommittedAt.put(counted, System.currentTimeMillis());
         return new Counts(1, 1, 0);
+    }
+
+    private String articleKey(String id) {
+        return keyPrefix + "article:" + id;
+    }
+
+    /** When the probe article's key was deleted (wall-clock ms), or null. */
+    private Long deletedAt(long article) {
+        KeyDeletions.Stamp stamp = deletions.of(articleKey(Long.toString(article)));
+        return stamp == null ? null : stamp.millis();
     }
 
     private Map<Long, Long> countedAt() throws SQLException {
@@ -196,18 +184,19 @@ final class PipelineProbes implements AutoCloseable {
     Result result(Duration atMost) throws Exception {
         long deadline = System.nanoTime() + atMost.toNanos();
         Map<Long, Long> counted = countedAt();
-        while ((!deletedAt.keySet().containsAll(cacheCommittedAt.keySet()) || !counted.keySet().containsAll(countCommittedAt.keySet()))
+        while ((cacheCommittedAt.keySet().stream().anyMatch(article -> deletedAt(article) == null)
+                || !counted.keySet().containsAll(countCommittedAt.keySet()))
                 && System.nanoTime() < deadline) {
             Thread.sleep(500);
             counted = countedAt();
         }
-        return new Result(latencies(cacheCommittedAt, deletedAt), cacheCommittedAt.size(), latencies(countCommittedAt, counted),
+        return new Result(latencies(cacheCommittedAt, this::deletedAt), cacheCommittedAt.size(), latencies(countCommittedAt, counted::get),
                 countCommittedAt.size());
     }
 
-    private static long[] latencies(Map<Long, Long> committed, Map<Long, Long> arrived) {
-        return committed.entrySet().stream().filter(e -> arrived.containsKey(e.getKey()))
-                .mapToLong(e -> arrived.get(e.getKey()) - e.getValue()).sorted().toArray();
+    private static long[] latencies(Map<Long, Long> committed, Function<Long, Long> arrived) {
+        return committed.entrySet().stream().filter(e -> arrived.apply(e.getKey()) != null)
+                .mapToLong(e -> arrived.apply(e.getKey()) - e.getValue()).sorted().toArray();
     }
 
     /** The nearest-rank {@code q} quantile of sorted values (the benchmarks' one definition). */
@@ -220,10 +209,9 @@ final class PipelineProbes implements AutoCloseable {
         if (session != null) {
             session.close();
         }
-        if (listener != null && listener.isSubscribed()) {
-            listener.unsubscribe();
+        if (deletions != null) {
+            deletions.close();
         }
-        subscriber.close();
         redis.close();
     }
 }

@@ -29,16 +29,26 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Any service main class, with {@code METRICS_PORT} set to a free port. */
     public static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir) {
-        return start(name, mainClass, baseEnv, workDir, List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        return start(name, mainClass, baseEnv, workDir, List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:MetaspaceSize=64m", "-XX:TieredStopAtLevel=1"));
     }
 
+    /** The options {@code dist/src/dist/bin/cdc-java} gives every service besides its heap (a test in bench compares). */
+    public static final List<String> DISTRIBUTION_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:MetaspaceSize=64m",
+            "-XX:MaxMetaspaceSize=192m");
+
     /**
-     * The same with the JVM options of the distribution's scripts (a fixed heap of {@code heap},
-     * the default collector, full JIT): for benchmarks, which measure what production runs.
+     * The same with the JVM options of the distribution's scripts: a fixed heap of {@code heap} and
+     * {@link #DISTRIBUTION_JVM_OPTIONS} (full JIT): for benchmarks, which measure what production runs.
      */
     public static ServiceProcess startWithHeap(String name, String mainClass, Map<String, String> baseEnv, Path workDir,
                                                String heap, String... moreJvmOptions) {
-        List<String> options = new java.util.ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:MaxMetaspaceSize=192m"));
+        List<String> options = new java.util.ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
+        options.addAll(DISTRIBUTION_JVM_OPTIONS);
+        // As the distribution's cdc-java script does: JAVA_OPTS adds options (a benchmark run can try a setting).
+        String javaOpts = System.getenv("JAVA_OPTS");
+        if (javaOpts != null && !javaOpts.isBlank()) {
+            options.addAll(List.of(javaOpts.trim().split("\\s+")));
+        }
         options.addAll(List.of(moreJvmOptions));
         return start(name, mainClass, baseEnv, workDir, options);
     }

@@ -137,25 +137,12 @@ public final class OracleRun {
         sinkEnv.put("DB_MIN_CONNECTIONS", "1");
         sinkEnv.put("DB_MAX_CONNECTIONS", "4");
         sinkEnv.put("METRICS_BIND", "127.0.0.1");
-        this.analyticsEnv = new HashMap<>(db.passwordEnv("analytics_user", BenchDatabase.PASSWORD));
-        analyticsEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        analyticsEnv.put("KAFKA_TOPIC_PREFIX", prefix);
-        analyticsEnv.put("ANALYTICS_APPLICATION_ID", prefix + "-analytics");
-        analyticsEnv.put("ANALYTICS_STATE_DIR", workDir.resolve("analytics-state").toString());
+        this.analyticsEnv = BenchDatabase.analyticsEnv(infra, db, prefix, prefix + "-analytics", workDir.resolve("analytics-state"));
         analyticsEnv.put("ANALYTICS_REFRESH_INTERVAL", "1000");
         analyticsEnv.put("ANALYTICS_COMMIT_INTERVAL", "200");
-        analyticsEnv.put("KAFKA_REPLICATION_FACTOR", "1");
         analyticsEnv.put("DB_MIN_CONNECTIONS", "1");
         analyticsEnv.put("DB_MAX_CONNECTIONS", "4");
-        analyticsEnv.put("METRICS_BIND", "127.0.0.1");
-        this.cacheEnv = new HashMap<>();
-        cacheEnv.put("KAFKA_BOOTSTRAP_SERVERS", infra.kafka().bootstrapServers());
-        cacheEnv.put("REDIS_URL", infra.redis().url());
-        cacheEnv.put("KAFKA_TOPIC_PREFIX", prefix);
-        cacheEnv.put("CACHE_CONSUMER_GROUP", prefix + "-cache");
-        cacheEnv.put("CACHE_KEY_PREFIX", prefix + ":");
-        cacheEnv.put("KAFKA_REPLICATION_FACTOR", "1");
-        cacheEnv.put("METRICS_BIND", "127.0.0.1");
+        this.cacheEnv = BenchDatabase.cacheEnv(infra, prefix, prefix + "-cache", prefix + ":");
     }
 
     /** A fresh migrated database with the oracle installed, on {@code infra}; nothing runs yet. */
