@@ -3,8 +3,10 @@ package io.cdcpipeline.audit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -126,20 +128,37 @@ final class CheckpointPublisher implements AutoCloseable {
             return;
         }
         pool.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE audit.chains SET checkpoint_offset = ?, checkpoint_hash = ?"
-                    + " WHERE chain_topic = ? AND chain_partition = ? AND (checkpoint_offset IS NULL OR checkpoint_offset < ?)")) {
-                for (Checkpoint cp : checkpoints) {
-                    s.setLong(1, cp.offset());
-                    s.setBytes(2, java.util.HexFormat.of().parseHex(cp.rowHash()));
-                    s.setString(3, cp.chainTopic());
-                    s.setInt(4, cp.chainPartition());
-                    s.setLong(5, cp.offset());
-                    s.addBatch();
-                }
-                s.executeBatch();
-            }
+            remember(c, checkpoints);
             return null;
         });
+    }
+
+    /**
+     * Stores each chain's newest checkpoint in {@code audit.chains}, in the caller's transaction.
+     * The rows are locked first, in the order the writers lock them ({@link AuditWriter#LOCK_CHAINS_IN_ORDER}):
+     * updated one by one in another order, a chain locked here could be the next one a writer
+     * waits for while this waits for the writer's: a deadlock, which PostgreSQL breaks only after
+     * {@code deadlock_timeout} (a second), failing one side. Under load that stalled the sink
+     * for two seconds at a time.
+     */
+    static void remember(Connection c, List<Checkpoint> checkpoints) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT 1 FROM audit.chains" + AuditWriter.LOCK_CHAINS_IN_ORDER)) {
+            lock.setArray(1, c.createArrayOf("text", checkpoints.stream().map(Checkpoint::chainTopic).toArray()));
+            lock.setArray(2, c.createArrayOf("integer", checkpoints.stream().map(Checkpoint::chainPartition).toArray()));
+            lock.executeQuery().close();
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE audit.chains SET checkpoint_offset = ?, checkpoint_hash = ?"
+                + " WHERE chain_topic = ? AND chain_partition = ? AND (checkpoint_offset IS NULL OR checkpoint_offset < ?)")) {
+            for (Checkpoint cp : checkpoints) {
+                s.setLong(1, cp.offset());
+                s.setBytes(2, java.util.HexFormat.of().parseHex(cp.rowHash()));
+                s.setString(3, cp.chainTopic());
+                s.setInt(4, cp.chainPartition());
+                s.setLong(5, cp.offset());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
     }
 
     @Override
