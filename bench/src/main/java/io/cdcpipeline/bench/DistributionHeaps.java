@@ -9,7 +9,7 @@ final class DistributionHeaps {
     static final String CAPTURE = "384m";
     static final String AUDIT_SINK = "384m";
     static final String CACHE_INVALIDATOR = "256m";
-    static final String ANALYTICS_AGGREGATOR = "256m";
+    static final String ANALYTICS_AGGREGATOR = "192m";
 
     private DistributionHeaps() {
     }
