@@ -142,9 +142,14 @@ public final class Bench implements Callable<Integer> {
     @Command(name = "cache", description = "cache-invalidator against deleting key by key; commit-to-deleted latency; reads"
             + " through the cache against PostgreSQL.")
     static final class Cache implements Callable<Integer> {
+        @Option(names = "--fresh-wal", description = "measure the latency on the fresh cluster's WAL as it is (every segment"
+                + " created by zero-filling it in a committing backend) instead of recycled segments, as on a server that has"
+                + " run through checkpoints")
+        boolean freshWal;
+
         @Override
         public Integer call() throws Exception {
-            CacheBenchmark.main(new String[0]);
+            CacheBenchmark.main(freshWal ? new String[] {"--fresh-wal"} : new String[0]);
             return 0;
         }
     }

@@ -86,6 +86,30 @@ public final class BenchDatabase {
         return env;
     }
 
+    /**
+     * Makes a fresh cluster's WAL look like that of a server that has run through checkpoints.
+     * A fresh cluster has no old segments, so the backend whose commit first needs a new 16 MB
+     * segment creates it by writing zeros ({@code IO:WalInitWrite}: 30-40 ms every few seconds at
+     * 2,000 updates/s, and every commit behind it waits); a running server renames segments the
+     * last checkpoint no longer needs (recycling, up to {@code min_wal_size}). Writes
+     * {@code megabytes} of WAL as logical messages, which touch no table (call it before any slot
+     * of the measurement exists, so no decoder reads them), then checkpoints; returns how many
+     * segments lie ready ahead of the insert position.
+     */
+    public static int recycleWal(TestDatabase db, int megabytes) throws java.sql.SQLException {
+        try (java.sql.Connection c = db.superuserConnection(); java.sql.Statement s = c.createStatement()) {
+            s.execute("SELECT count(pg_logical_emit_message(false, 'bench-wal-filler', repeat('x', 1048576)))"
+                    + " FROM generate_series(1, " + megabytes + ")");
+            s.execute("SELECT pg_switch_wal()");
+            s.execute("CHECKPOINT");
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_ls_waldir()"
+                    + " WHERE name ~ '^[0-9A-F]{24}$' AND name > pg_walfile_name(pg_current_wal_lsn())")) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     public static TestDatabase create(EmbeddedInfrastructure infra, String name) throws Exception {
         TestDatabase db = infra.postgres().createDatabase(name);
         Map<String, String> env = new HashMap<>(db.superuserEnv());
