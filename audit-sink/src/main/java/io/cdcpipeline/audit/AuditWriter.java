@@ -61,14 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoCloseable {
 
-    /**
-     * The clause that locks chain rows (parameters: their topics, then their partitions) in one
-     * order: everything that locks several chains in a transaction uses it, so no two of them
-     * deadlock (the writers, and {@link CheckpointPublisher} remembering checkpoints).
-     */
-    static final String LOCK_CHAINS_IN_ORDER = " WHERE (chain_topic, chain_partition) IN (SELECT * FROM unnest(?::text[], ?::int[]))"
-            + " ORDER BY chain_topic, chain_partition FOR UPDATE";
-
     private static final Logger LOG = LoggerFactory.getLogger(AuditWriter.class);
     private static final String UNIQUE_VIOLATION = "23505";
     /** Attempts of a group that keeps meeting duplicates written concurrently by another group. */
@@ -367,14 +359,27 @@ final class AuditWriter implements BatchHandler<AuditWriter.Prepared>, AutoClose
         return chains;
     }
 
+    /**
+     * A query that selects {@code columns} of the existing chain rows of {@code partitions} and
+     * locks them in one order. Everything that locks several chains in a transaction goes through
+     * it (the writers, and {@link CheckpointPublisher} remembering checkpoints), so no two of them
+     * deadlock.
+     */
+    static PreparedStatement lockChainsInOrder(Connection tx, String columns, Collection<TopicPartition> partitions)
+            throws SQLException {
+        PreparedStatement select = tx.prepareStatement("SELECT " + columns + " FROM audit.chains"
+                + " WHERE (chain_topic, chain_partition) IN (SELECT * FROM unnest(?::text[], ?::int[]))"
+                + " ORDER BY chain_topic, chain_partition FOR UPDATE");
+        select.setArray(1, tx.createArrayOf("text", partitions.stream().map(TopicPartition::topic).toArray()));
+        select.setArray(2, tx.createArrayOf("integer", partitions.stream().map(TopicPartition::partition).toArray()));
+        return select;
+    }
+
     /** Locks the chain rows of {@code partitions} that exist (in one order, so two writers never deadlock) into {@code chains}. */
     private void selectForUpdate(Connection tx, Collection<TopicPartition> partitions, Map<TopicPartition, Chain> chains)
             throws SQLException {
-        try (PreparedStatement select = tx.prepareStatement("SELECT chain_topic, chain_partition, next_offset, head_offset, head_hash,"
-                + " row_count, writer_group, extract(epoch FROM clock_timestamp() - written_at) * 1000 FROM audit.chains"
-                + LOCK_CHAINS_IN_ORDER)) {
-            select.setArray(1, tx.createArrayOf("text", partitions.stream().map(TopicPartition::topic).toArray()));
-            select.setArray(2, tx.createArrayOf("integer", partitions.stream().map(TopicPartition::partition).toArray()));
+        try (PreparedStatement select = lockChainsInOrder(tx, "chain_topic, chain_partition, next_offset, head_offset, head_hash,"
+                + " row_count, writer_group, extract(epoch FROM clock_timestamp() - written_at) * 1000", partitions)) {
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
                     TopicPartition tp = new TopicPartition(rs.getString(1), rs.getInt(2));

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,16 +136,15 @@ final class CheckpointPublisher implements AutoCloseable {
 
     /**
      * Stores each chain's newest checkpoint in {@code audit.chains}, in the caller's transaction.
-     * The rows are locked first, in the order the writers lock them ({@link AuditWriter#LOCK_CHAINS_IN_ORDER}):
+     * The rows are locked first, in the order the writers lock them ({@link AuditWriter#lockChainsInOrder}):
      * updated one by one in another order, a chain locked here could be the next one a writer
      * waits for while this waits for the writer's: a deadlock, which PostgreSQL breaks only after
      * {@code deadlock_timeout} (a second), failing one side. Under load that stalled the sink
      * for two seconds at a time.
      */
     static void remember(Connection c, List<Checkpoint> checkpoints) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("SELECT 1 FROM audit.chains" + AuditWriter.LOCK_CHAINS_IN_ORDER)) {
-            lock.setArray(1, c.createArrayOf("text", checkpoints.stream().map(Checkpoint::chainTopic).toArray()));
-            lock.setArray(2, c.createArrayOf("integer", checkpoints.stream().map(Checkpoint::chainPartition).toArray()));
+        List<TopicPartition> chains = checkpoints.stream().map(cp -> new TopicPartition(cp.chainTopic(), cp.chainPartition())).toList();
+        try (PreparedStatement lock = AuditWriter.lockChainsInOrder(c, "1", chains)) {
             lock.executeQuery().close();
         }
         try (PreparedStatement s = c.prepareStatement("UPDATE audit.chains SET checkpoint_offset = ?, checkpoint_hash = ?"

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import io.cdcpipeline.audit.checkpoint.Checkpoint;
@@ -74,11 +75,9 @@ class ChainLockOrderIT {
         }
     }
 
-    /** As a writer does: the chain row, FOR UPDATE, through the writers' own clause. */
+    /** As a writer does: the chain row, FOR UPDATE, through the writers' own query. */
     private static void lockChain(Connection tx, int partition) throws SQLException {
-        try (PreparedStatement s = tx.prepareStatement("SELECT 1 FROM audit.chains" + AuditWriter.LOCK_CHAINS_IN_ORDER)) {
-            s.setArray(1, tx.createArrayOf("text", new Object[] {TOPIC}));
-            s.setArray(2, tx.createArrayOf("integer", new Object[] {partition}));
+        try (PreparedStatement s = AuditWriter.lockChainsInOrder(tx, "1", List.of(new TopicPartition(TOPIC, partition)))) {
             try (ResultSet rs = s.executeQuery()) {
                 assertThat(rs.next()).as("chain %d exists and is locked", partition).isTrue();
             }

@@ -149,7 +149,7 @@ public final class Bench implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            CacheBenchmark.main(freshWal ? new String[] {"--fresh-wal"} : new String[0]);
+            CacheBenchmark.run(freshWal);
             return 0;
         }
     }

@@ -1,6 +1,10 @@
 package io.cdcpipeline.bench;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -96,13 +100,13 @@ public final class BenchDatabase {
      * of the measurement exists, so no decoder reads them), then checkpoints; returns how many
      * segments lie ready ahead of the insert position.
      */
-    public static int recycleWal(TestDatabase db, int megabytes) throws java.sql.SQLException {
-        try (java.sql.Connection c = db.superuserConnection(); java.sql.Statement s = c.createStatement()) {
+    public static int recycleWal(TestDatabase db, int megabytes) throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
             s.execute("SELECT count(pg_logical_emit_message(false, 'bench-wal-filler', repeat('x', 1048576)))"
                     + " FROM generate_series(1, " + megabytes + ")");
             s.execute("SELECT pg_switch_wal()");
             s.execute("CHECKPOINT");
-            try (java.sql.ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_ls_waldir()"
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_ls_waldir()"
                     + " WHERE name ~ '^[0-9A-F]{24}$' AND name > pg_walfile_name(pg_current_wal_lsn())")) {
                 rs.next();
                 return rs.getInt(1);

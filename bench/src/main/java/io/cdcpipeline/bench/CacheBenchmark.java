@@ -90,7 +90,8 @@ final class CacheBenchmark {
     private CacheBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
+    /** All three parts; {@code freshWal}: the latency phase on the fresh cluster's WAL as it is. */
+    static void run(boolean freshWal) throws Exception {
         try (EmbeddedInfrastructure infra = EmbeddedInfrastructure.create().startAll();
              RedisClient redis = RedisClient.create(infra.redis().host(), infra.redis().port())) {
             throughput(infra, redis);
@@ -101,7 +102,6 @@ final class CacheBenchmark {
                     + " INSERT INTO app.articles (id, org_id, author_id, slug, title, summary, status, published_at)"
                     + " SELECT g, 1, 1 + g % 100, 'a-' || g, 'Article ' || g, repeat('summary ', 20), 'published', now()"
                     + " FROM generate_series(1, " + LIVE_ARTICLES + ") g");
-            boolean freshWal = java.util.Arrays.asList(args).contains("--fresh-wal");
             latency(infra, db, redis, freshWal);
             reads(db, redis);
         }
@@ -240,6 +240,7 @@ final class CacheBenchmark {
         Map<String, String> cacheEnv = BenchDatabase.cacheEnv(infra, "live", "bench-cache-live", "live:");
 
         // Every deletion of a live key, stamped when Redis tells us (keyspace notifications).
+        // The stamps stay readable after close(), which only ends the subscription.
         KeyDeletions deletions = KeyDeletions.listen(infra.redis().host(), infra.redis().port(), "live:article:");
 
         Map<String, Long> committedAt = new HashMap<>();
@@ -261,7 +262,7 @@ final class CacheBenchmark {
                 .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
         System.out.printf("%nRESULT latency at %,d changes/s for %d s (%,d updates, %,d keys deleted): commit -> key deleted"
                         + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", RATE, STEADY.toSeconds(), committedAt.size(), latencies.length,
-                PipelineProbes.percentile(latencies, 0.5) / 1e6, PipelineProbes.percentile(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
+                Percentiles.nearestRank(latencies, 0.5) / 1e6, Percentiles.nearestRank(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
         // The two legs, split at the Kafka record's timestamp (capture's send, wall clock).
         RecordTimes times = recordTimes(infra.kafka().bootstrapServers(), "live.app.articles");
         Map<String, Long> onKafka = times.sent();
@@ -269,10 +270,10 @@ final class CacheBenchmark {
                 .mapToLong(k -> onKafka.get(k) - times.committed().get(k)).sorted().toArray();
         long[] toRedis = committedAt.keySet().stream().filter(k -> onKafka.containsKey(k) && deletions.of(k) != null)
                 .mapToLong(k -> deletions.of(k).millis() - onKafka.get(k)).sorted().toArray();
-        System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toKafka, 0.5),
-                PipelineProbes.percentile(toKafka, 0.99));
-        System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", PipelineProbes.percentile(toRedis, 0.5),
-                PipelineProbes.percentile(toRedis, 0.99));
+        System.out.printf("  commit -> on Kafka (cdc-capture):         p50 %5d ms, p99 %5d ms%n", Percentiles.nearestRank(toKafka, 0.5),
+                Percentiles.nearestRank(toKafka, 0.99));
+        System.out.printf("  on Kafka -> key deleted (cache-invalidator): p50 %5d ms, p99 %5d ms%n", Percentiles.nearestRank(toRedis, 0.5),
+                Percentiles.nearestRank(toRedis, 0.99));
         // When capture was slowest, counted from the phase's first commit: a stall shows as one cluster.
         long first = committedAt.keySet().stream().filter(onKafka::containsKey).mapToLong(k -> times.committed().get(k)).min().orElse(0);
         String slowest = committedAt.keySet().stream().filter(onKafka::containsKey)
@@ -461,13 +462,13 @@ final class CacheBenchmark {
             Arrays.sort(fromPostgres);
             double cacheMean = Arrays.stream(fromCache).average().orElseThrow() / 1e3;
             double pgMean = Arrays.stream(fromPostgres).average().orElseThrow() / 1e3;
-            System.out.printf("%n  LeasedCache hit  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", PipelineProbes.percentile(fromCache, 0.5) / 1e3,
-                    PipelineProbes.percentile(fromCache, 0.99) / 1e3, cacheMean);
-            System.out.printf("  PostgreSQL read  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", PipelineProbes.percentile(fromPostgres, 0.5) / 1e3,
-                    PipelineProbes.percentile(fromPostgres, 0.99) / 1e3, pgMean);
+            System.out.printf("%n  LeasedCache hit  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", Percentiles.nearestRank(fromCache, 0.5) / 1e3,
+                    Percentiles.nearestRank(fromCache, 0.99) / 1e3, cacheMean);
+            System.out.printf("  PostgreSQL read  p50 %6.0f us  p99 %6.0f us  mean %6.0f us%n", Percentiles.nearestRank(fromPostgres, 0.5) / 1e3,
+                    Percentiles.nearestRank(fromPostgres, 0.99) / 1e3, pgMean);
             System.out.printf("%nRESULT cache hit %.0f us vs direct PostgreSQL read %.0f us (p50): %.1fx faster (%,d reads each)%n",
-                    PipelineProbes.percentile(fromCache, 0.5) / 1e3, PipelineProbes.percentile(fromPostgres, 0.5) / 1e3,
-                    (double) PipelineProbes.percentile(fromPostgres, 0.5) / PipelineProbes.percentile(fromCache, 0.5), READS);
+                    Percentiles.nearestRank(fromCache, 0.5) / 1e3, Percentiles.nearestRank(fromPostgres, 0.5) / 1e3,
+                    (double) Percentiles.nearestRank(fromPostgres, 0.5) / Percentiles.nearestRank(fromCache, 0.5), READS);
         }
     }
 

@@ -45,20 +45,18 @@ final class PipelineProbes implements AutoCloseable {
             if (millis.length == 0) {
                 return String.format(Locale.ROOT, "none of %d probes arrived", probes);
             }
-            return String.format(Locale.ROOT, "p50 %d / p99 %d / max %d ms (%d of %d probes)", percentile(millis, 0.5),
-                    percentile(millis, 0.99), millis[millis.length - 1], millis.length, probes);
+            return String.format(Locale.ROOT, "p50 %d / p99 %d / max %d ms (%d of %d probes)", Percentiles.nearestRank(millis, 0.5),
+                    Percentiles.nearestRank(millis, 0.99), millis[millis.length - 1], millis.length, probes);
         }
     }
 
     private final TestDatabase db;
     private final RedisClient redis;
-    private final String redisHost;
-    private final int redisPort;
+    private final KeyDeletions deletions;
     private final String keyPrefix;
     private final int probes;
     private final Map<Long, Long> cacheCommittedAt = new HashMap<>();
     private final Map<Long, Long> countCommittedAt = new HashMap<>();
-    private KeyDeletions deletions;
     /** The probes' own session, opened in {@link #prepare}: a TLS connection per probe would add its handshake to the load. */
     private Connection session;
     private PreparedStatement update;
@@ -69,9 +67,8 @@ final class PipelineProbes implements AutoCloseable {
     PipelineProbes(TestDatabase db, String redisHost, int redisPort, String keyPrefix, int probes) {
         this.db = db;
         this.redis = RedisClient.create(redisHost, redisPort);
-        this.redisHost = redisHost;
-        this.redisPort = redisPort;
         this.keyPrefix = keyPrefix;
+        this.deletions = KeyDeletions.listen(redisHost, redisPort, articleKey(""));
         this.probes = probes;
     }
 
@@ -102,7 +99,6 @@ final class PipelineProbes implements AutoCloseable {
         session = db.superuserConnection();
         update = session.prepareStatement("UPDATE app.articles SET title = 'probed' WHERE id = ?");
         comment = session.prepareStatement("INSERT INTO app.comments (id, org_id, article_id, author_id, body) VALUES (?, 1, ?, 1, 'probe')");
-        deletions = KeyDeletions.listen(redisHost, redisPort, articleKey(""));
         return new Counts(2L * probes, 0, 0);
     }
 
@@ -199,19 +195,12 @@ final class PipelineProbes implements AutoCloseable {
                 .mapToLong(e -> arrived.apply(e.getKey()) - e.getValue()).sorted().toArray();
     }
 
-    /** The nearest-rank {@code q} quantile of sorted values (the benchmarks' one definition). */
-    static long percentile(long[] sorted, double q) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
-    }
-
     @Override
     public void close() throws SQLException {
         if (session != null) {
             session.close();
         }
-        if (deletions != null) {
-            deletions.close();
-        }
+        deletions.close();
         redis.close();
     }
 }

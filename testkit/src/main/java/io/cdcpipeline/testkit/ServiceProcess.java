@@ -27,14 +27,20 @@ public final class ServiceProcess implements AutoCloseable {
         this.workDir = workDir;
     }
 
-    /** Any service main class, with {@code METRICS_PORT} set to a free port. */
-    public static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir) {
-        return start(name, mainClass, baseEnv, workDir, List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:MetaspaceSize=64m", "-XX:TieredStopAtLevel=1"));
-    }
-
     /** The options {@code dist/src/dist/bin/cdc-java} gives every service besides its heap (a test in bench compares). */
     public static final List<String> DISTRIBUTION_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:MetaspaceSize=64m",
             "-XX:MaxMetaspaceSize=192m");
+
+    /**
+     * Any service main class, with {@code METRICS_PORT} set to a free port: the distribution's JVM
+     * options with a heap of up to 512 MB and only the first JIT tier (tests start many short-lived
+     * services on two cores).
+     */
+    public static ServiceProcess start(String name, String mainClass, Map<String, String> baseEnv, Path workDir) {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        options.addAll(DISTRIBUTION_JVM_OPTIONS);
+        return start(name, mainClass, baseEnv, workDir, options);
+    }
 
     /**
      * The same with the JVM options of the distribution's scripts: a fixed heap of {@code heap} and
