@@ -81,12 +81,17 @@ public final class Bench implements Callable<Integer> {
                 + " analytics-aggregator and cache-invalidator too (commit -> key deleted and -> counted, from probes)")
         boolean noWholePipeline;
 
+        @Option(names = "--fresh-wal", description = "run on the fresh cluster's WAL as it is (every segment created by zero-filling"
+                + " it in a committing backend) instead of recycled segments, as on a server that has run through checkpoints")
+        boolean freshWal;
+
         @Override
         public Integer call() throws Exception {
             if (!pipelines.contains(EndToEndBenchmark.OURS) || !List.of(EndToEndBenchmark.OURS, EndToEndBenchmark.STOCK).containsAll(pipelines)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--pipelines takes ours or ours,stock, not " + pipelines);
             }
-            EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile, !noWholePipeline));
+            EndToEndBenchmark.run(new EndToEndBenchmark.Options(changes, seconds, rates, pipelines, profile, !noWholePipeline,
+                    freshWal));
             return 0;
         }
     }

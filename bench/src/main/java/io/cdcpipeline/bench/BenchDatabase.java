@@ -33,7 +33,9 @@ public final class BenchDatabase {
             "wal_buffers = '64MB'",
             // PostgreSQL's default (the test kit's 10 s makes tests fast): bench e2e freezes capture while it
             // commits a backlog, and a pause longer than this ends the replication connection.
-            "wal_sender_timeout = '60s'"};
+            "wal_sender_timeout = '60s'",
+            // bench e2e's idle slot (ours', while stock runs) holds all of stock's part.
+            "max_slot_wal_keep_size = '8GB'"};
 
     private BenchDatabase() {
     }

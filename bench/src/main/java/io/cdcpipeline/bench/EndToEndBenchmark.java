@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 import io.cdcpipeline.analytics.AnalyticsService;
 import io.cdcpipeline.audit.AuditSinkService;
@@ -57,6 +57,14 @@ import io.cdcpipeline.bench.Workload.Counts;
  *       the daily stats must then equal the comments counted by GROUP BY.</li>
  *   <li>Correctness: the rows of each pipeline by operation equal the workload's own count.</li>
  * </ol>
+ *
+ * <p>The server's WAL is that of a server past its first checkpoints ({@code --fresh-wal}: not):
+ * 2 GB of WAL are written and checkpointed before the slots exist, each pipeline's measured
+ * phases start after a checkpoint, and stock's slot is dropped when stock is done, so commits
+ * write into recycled segments instead of zero-filling new ones. The harness learns that a phase
+ * was written by looking up its last transaction's inserts by key, then counting once: counting a
+ * phase's rows every 250 ms, as it did, cost PostgreSQL 250-300 ms a time on the audit log's wide
+ * rows, on the same two cores as the pipeline it measured.
  *
  * Ours: cdc-capture and audit-sink, each in its own JVM with the heap of its distribution script.
  * Stock: one Connect worker JVM (source and sink), tuned as the issue that asked for this did:
@@ -100,8 +108,16 @@ final class EndToEndBenchmark {
     }
 
     /** What to run: backlog size, steady phase length and rates, which pipelines, and where ours' flight recordings go (or null). */
-    record Options(int backlog, int seconds, List<Integer> rates, Set<String> pipelines, Path profile, boolean wholePipeline) {
+    record Options(int backlog, int seconds, List<Integer> rates, Set<String> pipelines, Path profile, boolean wholePipeline,
+                   boolean freshWal) {
     }
+
+    /**
+     * WAL written and checkpointed before the slots exist, so that stock's measured phases write
+     * into recycled segments (ours' then reuse what stock and ours' own warm-up wrote, see
+     * {@link #checkpoint}). Stock's part writes 0.7-0.8 GB of WAL at the defaults.
+     */
+    private static final int WAL_TO_RECYCLE_MB = 2048;
 
     static void run(Options options) throws Exception {
         int backlog = options.backlog();
@@ -120,10 +136,22 @@ final class EndToEndBenchmark {
             for (String table : List.of("articles", "comments")) {
                 db.execute("CREATE TABLE public.stock_" + table + " AS SELECT * FROM app." + table + " WITH NO DATA;"
                         + " ALTER TABLE public.stock_" + table + " ADD COLUMN __deleted text, ADD COLUMN __op text,"
-                        + " ADD COLUMN __source_ts_ms bigint, ADD COLUMN written_at timestamptz NOT NULL DEFAULT clock_timestamp()");
+                        + " ADD COLUMN __source_ts_ms bigint, ADD COLUMN written_at timestamptz NOT NULL DEFAULT clock_timestamp();"
+                        // What an audit table is looked up by (ours has a unique index on the source key): the
+                        // harness finds a transaction's rows through it instead of scanning.
+                        + " CREATE INDEX ON public.stock_" + table + " (id)");
+            }
+            if (options.freshWal()) {
+                System.out.println("WAL: the fresh cluster's, every new segment zero-filled by the backend that needs it (--fresh-wal)");
+            } else {
+                // Before the slots exist: no decoder reads the filler.
+                int ahead = BenchDatabase.recycleWal(db, WAL_TO_RECYCLE_MB);
+                System.out.printf(Locale.ROOT, "WAL: %d segments recycled ahead of the insert position, as on a server past its first"
+                        + " checkpoints%n", ahead);
             }
             db.execute("SELECT pg_create_logical_replication_slot('slot_ours', 'pgoutput');"
                     + " SELECT pg_create_logical_replication_slot('slot_stock', 'pgoutput')");
+            long walAtStart = bench.walPosition();
             List<Phase> phases = new ArrayList<>();
             List<String> extraRows = new ArrayList<>();
             Counts committed = new Counts(0, 0, 0);
@@ -132,21 +160,28 @@ final class EndToEndBenchmark {
                 // Stock: a cold start on a backlog (its warm-up, not measured), the steady rates, then the warm drain.
                 committed = committed.plus(bench.backlog(backlog));
                 try (KafkaConnectWorker stock = bench.startStock()) {
-                    Callable<Long> rows = () -> bench.stockRows(stock);
-                    bench.awaitRows(STOCK, committed.total(), rows);
+                    Written rows = bench.written(STOCK, () -> {
+                        stock.assertHealthy("stock-source");
+                        stock.assertHealthy("stock-sink");
+                    });
+                    bench.awaitWritten(STOCK, rows, EVERYTHING, committed.total(), bench.workload.lastPhaseLastTransaction());
+                    bench.checkpoint("slot_stock", options.freshWal());
                     for (int rate : rates) {
                         bench.settle("slot_stock");
                         Counts steady = bench.workload.commit(rate * seconds, rate);
                         committed = committed.plus(steady);
-                        phases.add(bench.steady(STOCK, rate, steady, committed.total(), rows));
+                        phases.add(bench.steady(STOCK, rate, steady, rows));
                     }
                     bench.settle("slot_stock");
                     stock.pause("stock-source");
                     long before = committed.total();
                     committed = committed.plus(bench.backlog(backlog));
                     stock.resume("stock-source");
-                    phases.add(bench.drain(STOCK, Map.of("connect", stock.pid()), before, committed.total(), rows));
+                    phases.add(bench.drain(STOCK, Map.of("connect", stock.pid()), committed.total() - before, rows));
                 }
+                // Done with: its slot would keep every later segment from being recycled.
+                bench.dropSlot("slot_stock");
+                System.out.printf(Locale.ROOT, "stock's part wrote %,d MB of WAL%n", (bench.walPosition() - walAtStart) >> 20);
                 stockExpected = committed;
             }
             // Ours: a cold start catching up with everything stock was given (or a first backlog), the steady rates,
@@ -155,8 +190,9 @@ final class EndToEndBenchmark {
                 committed = committed.plus(bench.backlog(backlog));
             }
             try (Ours ours = bench.startOurs()) {
-                Callable<Long> rows = () -> bench.rows(OURS);
-                bench.awaitRows(OURS, committed.total(), rows);
+                Written rows = bench.written(OURS, () -> { });
+                bench.awaitWritten(OURS, rows, EVERYTHING, committed.total(), bench.workload.lastPhaseLastTransaction());
+                bench.checkpoint("slot_ours", options.freshWal());
                 committed = bench.oursSteady(ours, rates, seconds, committed, phases);
                 bench.settle("slot_ours");
                 ours.capture().freeze();
@@ -166,11 +202,13 @@ final class EndToEndBenchmark {
                 } finally {
                     ours.capture().thaw();
                 }
-                phases.add(bench.drain(OURS, ours.processes(), before, committed.total(), rows));
+                phases.add(bench.drain(OURS, ours.processes(), committed.total() - before, rows));
                 if (options.wholePipeline()) {
                     committed = bench.wholePipeline(rates.get(0), seconds, committed, phases, rows, extraRows);
                 }
             }
+            System.out.printf(Locale.ROOT, "the whole run wrote %,d MB of WAL%n", (bench.walPosition() - walAtStart) >> 20);
+            bench.printCostliestStatements();
             Counts oursExpected = committed;
             report(phases, oursExpected, bench.byOp(OURS), stockExpected, stockExpected == null ? null : bench.byOp(STOCK), backlog,
                     seconds, extraRows);
@@ -285,7 +323,7 @@ final class EndToEndBenchmark {
             double[] batchesBefore = sinkBatches(ours.sink());
             Counts steady = workload.commit(rate * seconds, rate);
             expected = expected.plus(steady);
-            phases.add(steady(OURS, rate, steady, expected.total(), () -> rows(OURS)));
+            phases.add(steady(OURS, rate, steady, written(OURS, () -> { })));
             printSinkBatches(batchesBefore, sinkBatches(ours.sink()));
         }
         return expected;
@@ -317,15 +355,65 @@ final class EndToEndBenchmark {
                 (after[2] - before[2]) / Math.max(1, batches), (after[1] - before[1]) * 1000 / Math.max(1, batches));
     }
 
-    private long rows(String pipeline) throws SQLException {
-        return single("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r");
+    /**
+     * What a pipeline has written, as the harness polls it on the same two cores: a count of the
+     * rows of the changes committed since a time (a scan of the phase's rows: about 300 ms of
+     * PostgreSQL for a phase of the audit log's wide rows, so polled seldom), and how many of one
+     * transaction's inserts it wrote (a lookup by key, cheap enough to poll often).
+     */
+    private interface Written {
+        long since(Timestamp since) throws Exception;
+
+        long of(Workload.Inserted transaction) throws Exception;
     }
 
-    /** The stock rows, failing with the worker's own explanation when a connector failed. */
-    private long stockRows(KafkaConnectWorker stock) throws SQLException {
-        stock.assertHealthy("stock-source");
-        stock.assertHealthy("stock-sink");
-        return rows(STOCK);
+    /** Before every change of the run: a count since then is the whole count. */
+    private static final Timestamp EVERYTHING = new Timestamp(0);
+
+    /**
+     * Each pipeline's lookup of one transaction's inserted rows by key (articles' ids, then
+     * comments'): ours through the audit log's unique index on (source_table, primary_key, ...),
+     * stock through the index on id of its tables.
+     */
+    private static final Map<String, String> INSERTED = Map.of(
+            OURS, "SELECT (SELECT count(*) FROM audit.change_log WHERE source_table = 'app.articles' AND op = 'c' AND primary_key"
+                    + " = ANY (ARRAY(SELECT jsonb_build_object('id', g) FROM generate_series(?::bigint, ?::bigint) g)))"
+                    + " + (SELECT count(*) FROM audit.change_log WHERE source_table = 'app.comments' AND op = 'c' AND primary_key"
+                    + " = ANY (ARRAY(SELECT jsonb_build_object('id', g) FROM generate_series(?::bigint, ?::bigint) g)))",
+            STOCK, "SELECT (SELECT count(*) FROM public.stock_articles WHERE __op = 'c' AND id BETWEEN ? AND ?)"
+                    + " + (SELECT count(*) FROM public.stock_comments WHERE __op = 'c' AND id BETWEEN ? AND ?)");
+
+    /** {@code pipeline}'s rows; {@code healthCheck} runs before each look and fails with the reason the pipeline stopped. */
+    private Written written(String pipeline, Runnable healthCheck) {
+        return new Written() {
+            @Override
+            public long since(Timestamp since) throws SQLException {
+                healthCheck.run();
+                // At millisecond precision, as both pipelines' commit times are (Debezium's ts_ms).
+                return count("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r WHERE committed_at >= date_trunc('milliseconds',"
+                        + " ?::timestamptz)", since);
+            }
+
+            @Override
+            public long of(Workload.Inserted tx) throws SQLException {
+                healthCheck.run();
+                long last = Workload.Inserted.EACH - 1;
+                return count(INSERTED.get(pipeline), tx.firstArticle(), tx.firstArticle() + last, tx.firstComment(),
+                        tx.firstComment() + last);
+            }
+        };
+    }
+
+    private long count(String sql, Object... parameters) throws SQLException {
+        try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     // ---- phases --------------------------------------------------------------------------------
@@ -340,7 +428,7 @@ final class EndToEndBenchmark {
      * key deleted and commit → counted from {@link PipelineProbes}. Afterwards the daily stats must
      * equal the comments table counted by GROUP BY.
      */
-    private Counts wholePipeline(int rate, int seconds, Counts expected, List<Phase> phases, Callable<Long> rows,
+    private Counts wholePipeline(int rate, int seconds, Counts expected, List<Phase> phases, Written rows,
                                  List<String> extraRows) throws Exception {
         Map<String, String> analyticsEnv = BenchDatabase.analyticsEnv(infra, db, OURS, "bench-analytics", work.resolve("analytics-state"));
         Map<String, String> cacheEnv = BenchDatabase.cacheEnv(infra, OURS, "bench-cache", "e2e:");
@@ -356,6 +444,7 @@ final class EndToEndBenchmark {
             System.out.printf(Locale.ROOT, "ours: analytics-aggregator and cache-invalidator caught up in %.1f s%n",
                     (System.nanoTime() - start) / 1e9);
             settle("slot_ours");
+            Timestamp probesStart = clockTimestamp();
             java.util.concurrent.CompletableFuture<Counts> probing = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return probes.run(Duration.ofSeconds(seconds), PROBES_PER_SECOND);
@@ -367,7 +456,7 @@ final class EndToEndBenchmark {
             Counts probed = probing.get();
             expected = expected.plus(steady).plus(probed);
             String label = rate + "/s, whole pipeline";
-            phases.add(steady(OURS, label, rate, steady.plus(probed), expected.total(), rows));
+            phases.add(steady(OURS, label, rate, steady.plus(probed), probesStart, rows));
             PipelineProbes.Result result = probes.result(Duration.ofMinutes(2));
             String deleted = result.describe(result.cacheMillis(), result.cacheProbes());
             String counted = result.describe(result.countMillis(), result.countProbes());
@@ -405,18 +494,18 @@ final class EndToEndBenchmark {
     }
 
     /**
-     * The backlog just committed ({@code before} rows were written before it): waits until it is
-     * written; the rate from its rows' written_at, CPU over the same span.
+     * The backlog of {@code changes} just committed: waits until it is written; the rate from its
+     * rows' written_at, CPU from the first transaction's first row to the last one's last.
      */
-    private Phase drain(String pipeline, Map<String, Long> processes, long before, long expected, Callable<Long> rows)
-            throws Exception {
-        awaitRows(pipeline, before + 1, rows);
+    private Phase drain(String pipeline, Map<String, Long> processes, long changes, Written rows) throws Exception {
+        awaitInserted(pipeline, rows, workload.lastPhaseFirstTransaction(), 1);
         Map<String, Double> cpuAtFirst = cpuSeconds(processes);
         double machineAtFirst = machineCpuSeconds();
-        awaitRows(pipeline, expected, rows);
+        awaitInserted(pipeline, rows, workload.lastPhaseLastTransaction(), workload.lastPhaseLastTransaction().rows());
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
-        long changes = expected - before;
-        double machine = (machineCpuSeconds() - machineAtFirst) / changes * 1000;
+        double machineAtEnd = machineCpuSeconds();
+        awaitCount(pipeline, rows, workload.lastPhaseStart(), changes);
+        double machine = (machineAtEnd - machineAtFirst) / changes * 1000;
         double seconds = spanSeconds(pipeline, workload.lastPhaseStart());
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String name : processes.keySet()) {
@@ -463,6 +552,77 @@ final class EndToEndBenchmark {
         Thread.sleep(1_000);
     }
 
+    /**
+     * Before a pipeline's measured phases, after its cold start: a checkpoint, as every server
+     * makes, once the pipeline's slot no longer holds the WAL written so far. The segments behind
+     * it are then renamed ahead of the insert position (recycled) instead of created, zero-filled,
+     * by a committing backend during a phase: what a server past its first checkpoints does, and
+     * what a fresh cluster does not. Both pipelines get it at the same point, so both start their
+     * phases with the full-page images a checkpoint brings. {@code freshWal}: none, as before.
+     */
+    private void checkpoint(String slot, boolean freshWal) throws Exception {
+        if (freshWal) {
+            return;
+        }
+        settle(slot);
+        // Stock's source sends no heartbeats: its slot may stay where its last change was (ours' holds all anyway then).
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long held;
+        // A heartbeat, then the offset flush, confirm the slot's position; until then it holds what it decoded.
+        while ((held = single("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
+                + " WHERE slot_name = '" + slot + "'")) > 64L << 20 && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+        long before = single("SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+                + " AND name > pg_walfile_name(pg_current_wal_lsn())");
+        db.execute("CHECKPOINT");
+        long ahead = single("SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
+                + " AND name > pg_walfile_name(pg_current_wal_lsn())");
+        System.out.printf(Locale.ROOT, "checkpoint before %s's phases: %s holds %,d MB of WAL; segments ahead %d -> %d%n",
+                slot, slot, held >> 20, before, ahead);
+    }
+
+    /**
+     * Where PostgreSQL's time went over the whole run (pg_stat_statements): the pipelines' writes,
+     * and the harness's own polling, which runs on the same two cores.
+     */
+    private void printCostliestStatements() throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements"
+                        + " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        + " ORDER BY total_exec_time DESC LIMIT 10")) {
+            System.out.println("PostgreSQL's costliest statements (calls, total s, statement):");
+            while (rs.next()) {
+                System.out.printf(Locale.ROOT, "  %,9d %8.1f  %s%n", rs.getLong(1), rs.getDouble(2) / 1000, rs.getString(3));
+            }
+        }
+    }
+
+    private Timestamp clockTimestamp() throws SQLException {
+        try (Connection c = db.superuserConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT clock_timestamp()")) {
+            rs.next();
+            return rs.getTimestamp(1);
+        }
+    }
+
+    /** The WAL insert position, in bytes. */
+    private long walPosition() throws SQLException {
+        return single("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
+    }
+
+    /** Drops a slot once its walsender has gone (the pipeline was just stopped). */
+    private void dropSlot(String slot) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (single("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active") > 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(slot + " is still in use 30 s after its pipeline stopped");
+            }
+            Thread.sleep(200);
+        }
+        db.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+    }
+
     /** {@code changes} committed as fast as the workload can, while the pipeline is paused. */
     private Counts backlog(int changes) throws SQLException {
         long start = System.nanoTime();
@@ -473,13 +633,14 @@ final class EndToEndBenchmark {
     }
 
     /** The paced changes were committed by the workload already: wait until written, then the latencies of that phase. */
-    private Phase steady(String pipeline, int rate, Counts changes, long expectedTotal, Callable<Long> rows) throws Exception {
-        return steady(pipeline, rate + "/s", rate, changes, expectedTotal, rows);
+    private Phase steady(String pipeline, int rate, Counts changes, Written rows) throws Exception {
+        return steady(pipeline, rate + "/s", rate, changes, workload.lastPhaseStart(), rows);
     }
 
-    private Phase steady(String pipeline, String label, int rate, Counts changes, long expectedTotal, Callable<Long> rows)
+    /** {@code changes} were committed since {@code since}; the latencies are those of the workload's own (its last phase). */
+    private Phase steady(String pipeline, String label, int rate, Counts changes, Timestamp since, Written rows)
             throws Exception {
-        awaitRows(pipeline, expectedTotal, rows);
+        awaitWritten(pipeline, rows, since, changes.total(), workload.lastPhaseLastTransaction());
         double[] q;
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms),"
@@ -528,19 +689,41 @@ final class EndToEndBenchmark {
                 Double.NaN, Map.of(), q[0], q[1], q[2]);
     }
 
-    private void awaitRows(String pipeline, long expected, Callable<Long> rows) throws Exception {
+    /**
+     * Waits until the pipeline wrote the {@code expected} rows of the changes committed since
+     * {@code since}: first {@code last} (the phase's last transaction) by key, then the count, to
+     * be sure (a partition can lag behind the others).
+     */
+    private void awaitWritten(String pipeline, Written rows, Timestamp since, long expected, Workload.Inserted last) throws Exception {
+        awaitInserted(pipeline, rows, last, last.rows());
+        awaitCount(pipeline, rows, since, expected);
+    }
+
+    /** Waits until the pipeline wrote at least {@code atLeast} of {@code transaction}'s inserts. */
+    private void awaitInserted(String pipeline, Written rows, Workload.Inserted transaction, long atLeast) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
         long n;
-        while ((n = rows.call()) < expected) {
+        while ((n = rows.of(transaction)) < atLeast) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(pipeline + " wrote " + n + " of " + atLeast + " rows of " + transaction + " in 20 minutes");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void awaitCount(String pipeline, Written rows, Timestamp since, long expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+        long n;
+        while ((n = rows.since(since)) < expected) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(pipeline + " wrote " + n + " of " + expected + " rows in 20 minutes");
             }
-            Thread.sleep(250);
+            Thread.sleep(1_000);
         }
     }
 
     /** Seconds between the first and the last row written of the changes committed since {@code since}. */
-    private double spanSeconds(String pipeline, java.sql.Timestamp since) throws SQLException {
+    private double spanSeconds(String pipeline, Timestamp since) throws SQLException {
         String sql = "SELECT extract(epoch FROM max(written_at) - min(written_at)) FROM (" + ROWS.get(pipeline) + ") r"
                 + " WHERE committed_at >= ?";
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(sql)) {

@@ -41,6 +41,21 @@ final class Workload {
         }
     }
 
+    /**
+     * The rows one transaction inserted: articles {@code [firstArticle, firstArticle + 30)} and
+     * comments {@code [firstComment, firstComment + 30)}, each captured once with op c. Their
+     * keys spread over every partition of both topics, so once a pipeline wrote all of a phase's
+     * last transaction, it is (almost always) done with the phase: a lookup by key, where counting
+     * a phase's rows costs PostgreSQL a scan.
+     */
+    record Inserted(long firstArticle, long firstComment) {
+        static final int EACH = 30;
+
+        long rows() {
+            return 2L * EACH;
+        }
+    }
+
     private final TestDatabase db;
     private final Random random;
     private long nextArticle;
@@ -48,6 +63,8 @@ final class Workload {
     private final Deque<Long> comments = new ArrayDeque<>();
     private java.sql.Timestamp lastStart;
     private Duration lastDuration = Duration.ZERO;
+    private Inserted firstOfPhase;
+    private Inserted lastOfPhase;
 
     Workload(TestDatabase db) {
         this.db = db;
@@ -98,7 +115,11 @@ final class Workload {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                for (int i = 0; i < 30; i++) {
+                lastOfPhase = new Inserted(nextArticle, nextComment);
+                if (tx == 0) {
+                    firstOfPhase = lastOfPhase;
+                }
+                for (int i = 0; i < Inserted.EACH; i++) {
                     long id = nextArticle++;
                     insertArticle.setLong(1, id);
                     insertArticle.setLong(2, 1 + random.nextInt(100));
@@ -133,6 +154,16 @@ final class Workload {
         }
         lastDuration = Duration.ofNanos(System.nanoTime() - started);
         return new Counts(60L * transactions, 30L * transactions, 10L * transactions);
+    }
+
+    /** What the first transaction of the last phase inserted. */
+    Inserted lastPhaseFirstTransaction() {
+        return firstOfPhase;
+    }
+
+    /** What the last transaction of the last phase inserted. */
+    Inserted lastPhaseLastTransaction() {
+        return lastOfPhase;
     }
 
     java.sql.Timestamp lastPhaseStart() {
