@@ -500,9 +500,11 @@ final class EndToEndBenchmark {
     private Phase drain(String pipeline, Map<String, Long> processes, long changes, Written rows) throws Exception {
         awaitInserted(pipeline, rows, workload.lastPhaseFirstTransaction(), 1);
         Map<String, Double> cpuAtFirst = cpuSeconds(processes);
+        Map<Long, Double> serversAtFirst = serverCpuSeconds();
         double machineAtFirst = machineCpuSeconds();
         awaitInserted(pipeline, rows, workload.lastPhaseLastTransaction(), workload.lastPhaseLastTransaction().rows());
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
+        Map<Long, Double> serversAtEnd = serverCpuSeconds();
         double machineAtEnd = machineCpuSeconds();
         awaitCount(pipeline, rows, workload.lastPhaseStart(), changes);
         double machine = (machineAtEnd - machineAtFirst) / changes * 1000;
@@ -516,6 +518,8 @@ final class EndToEndBenchmark {
         processes.forEach((name, pid) -> rss.put(name, ProcessMemory.peakRssMiB(pid)));
         System.out.printf(Locale.ROOT, "%-5s drain: %,d changes in %.2f s = %,.0f changes/s; CPU s per 1,000 changes %s, whole"
                 + " machine %.3f; peak RSS MiB %s%n", pipeline, changes, seconds, changes / seconds, format(cpu), machine, rss);
+        System.out.println("      of which the servers' processes (alive over the whole drain), CPU s per 1,000 changes: "
+                + format(serverCpuByKind(serversAtFirst, serversAtEnd, changes)));
         return new Phase(pipeline, "drain", changes, seconds, cpu, machine, rss, Double.NaN, Double.NaN, Double.NaN);
     }
 
@@ -748,6 +752,56 @@ final class EndToEndBenchmark {
             }
         }
         return busy / 100.0;
+    }
+
+    /** CPU seconds so far of every PostgreSQL and Kafka process, by pid. */
+    private Map<Long, Double> serverCpuSeconds() {
+        Map<Long, Double> cpu = new HashMap<>();
+        List<ProcessHandle> all = new ArrayList<>(infra.postgres().processes());
+        all.addAll(infra.kafka().processes());
+        for (ProcessHandle p : all) {
+            try {
+                cpu.put(p.pid(), cpuSeconds(Map.of("p", p.pid())).get("p"));
+            } catch (Exception gone) {
+                // A backend that ended meanwhile: its CPU is in the whole machine's figure only.
+            }
+        }
+        return cpu;
+    }
+
+    /**
+     * The servers' CPU between two readings, per 1,000 changes, by kind of process: PostgreSQL's by
+     * its process title ({@code postgres: walsender cdc_user ...} → {@code walsender cdc_user}, a
+     * backend → its user), Kafka's as kafka; largest first.
+     */
+    private static Map<String, Double> serverCpuByKind(Map<Long, Double> first, Map<Long, Double> end, long changes) {
+        Map<String, Double> byKind = new HashMap<>();
+        end.forEach((pid, seconds) -> {
+            Double before = first.get(pid);
+            if (before == null) {
+                return;
+            }
+            String kind = "kafka";
+            try {
+                String title = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ').trim();
+                if (title.startsWith("postgres: ")) {
+                    String[] words = title.substring("postgres: ".length()).split(" ");
+                    // A client's backend reads "user database host(port) state"; an auxiliary process its role.
+                    boolean client = words.length > 2 && words[2].contains("(");
+                    kind = words[0].equals("walsender") && words.length > 1 ? "walsender " + words[1]
+                            : client ? "backend " + words[0] : words[0] + (words.length > 1 ? " " + words[1] : "");
+                } else if (title.contains("/postgres ") || title.endsWith("/postgres")) {
+                    kind = "postmaster";
+                }
+            } catch (java.io.IOException gone) {
+                return;
+            }
+            byKind.merge(kind, (seconds - before) / changes * 1000, Double::sum);
+        });
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        byKind.entrySet().stream().filter(e -> e.getValue() >= 0.0005).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
     }
 
     /** utime + stime of each process, from /proc (Linux). */
