@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -92,6 +93,24 @@ public final class BenchDatabase {
         return env;
     }
 
+    /** How many WAL segments lie ready (recycled) ahead of the insert position. */
+    static final String SEGMENTS_AHEAD = "SELECT count(*) FROM pg_ls_waldir()"
+            + " WHERE name ~ '^[0-9A-F]{24}$' AND name > pg_walfile_name(pg_current_wal_lsn())";
+
+    /**
+     * The WAL a measurement runs on, said on standard output: {@code freshWal}, the fresh
+     * cluster's as it is; otherwise {@link #recycleWal} of {@code megabytes}. Call it before any
+     * slot of the measurement exists, so no decoder reads the filler.
+     */
+    static void prepareWal(TestDatabase db, int megabytes, boolean freshWal) throws SQLException {
+        if (freshWal) {
+            System.out.println("WAL: the fresh cluster's, every new segment zero-filled by the backend that needs it (--fresh-wal)");
+        } else {
+            System.out.printf(Locale.ROOT, "WAL: %d segments recycled ahead of the insert position, as on a server past its first"
+                    + " checkpoints%n", recycleWal(db, megabytes));
+        }
+    }
+
     /**
      * Makes a fresh cluster's WAL look like that of a server that has run through checkpoints.
      * A fresh cluster has no old segments, so the backend whose commit first needs a new 16 MB
@@ -102,14 +121,13 @@ public final class BenchDatabase {
      * of the measurement exists, so no decoder reads them), then checkpoints; returns how many
      * segments lie ready ahead of the insert position.
      */
-    public static int recycleWal(TestDatabase db, int megabytes) throws SQLException {
+    private static int recycleWal(TestDatabase db, int megabytes) throws SQLException {
         try (Connection c = db.superuserConnection(); Statement s = c.createStatement()) {
             s.execute("SELECT count(pg_logical_emit_message(false, 'bench-wal-filler', repeat('x', 1048576)))"
                     + " FROM generate_series(1, " + megabytes + ")");
             s.execute("SELECT pg_switch_wal()");
             s.execute("CHECKPOINT");
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_ls_waldir()"
-                    + " WHERE name ~ '^[0-9A-F]{24}$' AND name > pg_walfile_name(pg_current_wal_lsn())")) {
+            try (ResultSet rs = s.executeQuery(SEGMENTS_AHEAD)) {
                 rs.next();
                 return rs.getInt(1);
             }

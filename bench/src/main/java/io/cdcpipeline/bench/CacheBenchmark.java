@@ -227,14 +227,8 @@ final class CacheBenchmark {
     // ---- 2. latency -----------------------------------------------------------------------
 
     private static void latency(EmbeddedInfrastructure infra, TestDatabase db, RedisClient redis, boolean freshWal) throws Exception {
-        if (freshWal) {
-            System.out.println("WAL: the fresh cluster's, every new segment zero-filled by the backend that needs it (--fresh-wal)");
-        } else {
-            // Before capture's slot exists: no decoder reads the filler.
-            int ahead = BenchDatabase.recycleWal(db, WAL_TO_RECYCLE_MB);
-            System.out.printf("WAL: %d segments recycled ahead of the insert position, as on a server past its first checkpoints%n",
-                    ahead);
-        }
+        // Before capture's slot exists.
+        BenchDatabase.prepareWal(db, WAL_TO_RECYCLE_MB, freshWal);
         // The articles exist before; only the steady updates are measured (no snapshot).
         Map<String, String> captureEnv = BenchDatabase.captureEnv(infra, db, "live");
         Map<String, String> cacheEnv = BenchDatabase.cacheEnv(infra, "live", "bench-cache-live", "live:");

@@ -141,14 +141,8 @@ final class EndToEndBenchmark {
                         // harness finds a transaction's rows through it instead of scanning.
                         + " CREATE INDEX ON public.stock_" + table + " (id)");
             }
-            if (options.freshWal()) {
-                System.out.println("WAL: the fresh cluster's, every new segment zero-filled by the backend that needs it (--fresh-wal)");
-            } else {
-                // Before the slots exist: no decoder reads the filler.
-                int ahead = BenchDatabase.recycleWal(db, WAL_TO_RECYCLE_MB);
-                System.out.printf(Locale.ROOT, "WAL: %d segments recycled ahead of the insert position, as on a server past its first"
-                        + " checkpoints%n", ahead);
-            }
+            // Before the slots exist.
+            BenchDatabase.prepareWal(db, WAL_TO_RECYCLE_MB, options.freshWal());
             db.execute("SELECT pg_create_logical_replication_slot('slot_ours', 'pgoutput');"
                     + " SELECT pg_create_logical_replication_slot('slot_stock', 'pgoutput')");
             long walAtStart = bench.walPosition();
@@ -164,7 +158,7 @@ final class EndToEndBenchmark {
                         stock.assertHealthy("stock-source");
                         stock.assertHealthy("stock-sink");
                     });
-                    bench.awaitWritten(STOCK, rows, EVERYTHING, committed.total(), bench.workload.lastPhaseLastTransaction());
+                    bench.awaitWritten(STOCK, rows, EVERYTHING, committed.total());
                     bench.checkpoint("slot_stock", options.freshWal());
                     for (int rate : rates) {
                         bench.settle("slot_stock");
@@ -191,9 +185,9 @@ final class EndToEndBenchmark {
             }
             try (Ours ours = bench.startOurs()) {
                 Written rows = bench.written(OURS, () -> { });
-                bench.awaitWritten(OURS, rows, EVERYTHING, committed.total(), bench.workload.lastPhaseLastTransaction());
+                bench.awaitWritten(OURS, rows, EVERYTHING, committed.total());
                 bench.checkpoint("slot_ours", options.freshWal());
-                committed = bench.oursSteady(ours, rates, seconds, committed, phases);
+                committed = bench.oursSteady(ours, rows, rates, seconds, committed, phases);
                 bench.settle("slot_ours");
                 ours.capture().freeze();
                 long before = committed.total();
@@ -317,13 +311,14 @@ final class EndToEndBenchmark {
     }
 
     /** Ours at each steady rate, with what its audit-sink's batches looked like; returns the changes committed so far. */
-    private Counts oursSteady(Ours ours, List<Integer> rates, int seconds, Counts expected, List<Phase> phases) throws Exception {
+    private Counts oursSteady(Ours ours, Written rows, List<Integer> rates, int seconds, Counts expected, List<Phase> phases)
+            throws Exception {
         for (int rate : rates) {
             settle("slot_ours");
             double[] batchesBefore = sinkBatches(ours.sink());
             Counts steady = workload.commit(rate * seconds, rate);
             expected = expected.plus(steady);
-            phases.add(steady(OURS, rate, steady, written(OURS, () -> { })));
+            phases.add(steady(OURS, rate, steady, rows));
             printSinkBatches(batchesBefore, sinkBatches(ours.sink()));
         }
         return expected;
@@ -390,7 +385,7 @@ final class EndToEndBenchmark {
             public long since(Timestamp since) throws SQLException {
                 healthCheck.run();
                 // At millisecond precision, as both pipelines' commit times are (Debezium's ts_ms).
-                return count("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r WHERE committed_at >= date_trunc('milliseconds',"
+                return single("SELECT count(*) FROM (" + ROWS.get(pipeline) + ") r WHERE committed_at >= date_trunc('milliseconds',"
                         + " ?::timestamptz)", since);
             }
 
@@ -398,22 +393,10 @@ final class EndToEndBenchmark {
             public long of(Workload.Inserted tx) throws SQLException {
                 healthCheck.run();
                 long last = Workload.Inserted.EACH - 1;
-                return count(INSERTED.get(pipeline), tx.firstArticle(), tx.firstArticle() + last, tx.firstComment(),
+                return single(INSERTED.get(pipeline), tx.firstArticle(), tx.firstArticle() + last, tx.firstComment(),
                         tx.firstComment() + last);
             }
         };
-    }
-
-    private long count(String sql, Object... parameters) throws SQLException {
-        try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                s.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 
     // ---- phases --------------------------------------------------------------------------------
@@ -500,11 +483,11 @@ final class EndToEndBenchmark {
     private Phase drain(String pipeline, Map<String, Long> processes, long changes, Written rows) throws Exception {
         awaitInserted(pipeline, rows, workload.lastPhaseFirstTransaction(), 1);
         Map<String, Double> cpuAtFirst = cpuSeconds(processes);
-        Map<Long, Double> serversAtFirst = serverCpuSeconds();
+        Map<Long, ServerProcess> serversAtFirst = serverProcesses();
         double machineAtFirst = machineCpuSeconds();
         awaitInserted(pipeline, rows, workload.lastPhaseLastTransaction(), workload.lastPhaseLastTransaction().rows());
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
-        Map<Long, Double> serversAtEnd = serverCpuSeconds();
+        Map<Long, ServerProcess> serversAtEnd = serverProcesses();
         double machineAtEnd = machineCpuSeconds();
         awaitCount(pipeline, rows, workload.lastPhaseStart(), changes);
         double machine = (machineAtEnd - machineAtFirst) / changes * 1000;
@@ -574,14 +557,12 @@ final class EndToEndBenchmark {
         long held;
         // A heartbeat, then the offset flush, confirm the slot's position; until then it holds what it decoded.
         while ((held = single("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
-                + " WHERE slot_name = '" + slot + "'")) > 64L << 20 && System.nanoTime() < deadline) {
+                + " WHERE slot_name = ?", slot)) > 64L << 20 && System.nanoTime() < deadline) {
             Thread.sleep(500);
         }
-        long before = single("SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
-                + " AND name > pg_walfile_name(pg_current_wal_lsn())");
+        long before = single(BenchDatabase.SEGMENTS_AHEAD);
         db.execute("CHECKPOINT");
-        long ahead = single("SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'"
-                + " AND name > pg_walfile_name(pg_current_wal_lsn())");
+        long ahead = single(BenchDatabase.SEGMENTS_AHEAD);
         System.out.printf(Locale.ROOT, "checkpoint before %s's phases: %s holds %,d MB of WAL; segments ahead %d -> %d%n",
                 slot, slot, held >> 20, before, ahead);
     }
@@ -618,13 +599,13 @@ final class EndToEndBenchmark {
     /** Drops a slot once its walsender has gone (the pipeline was just stopped). */
     private void dropSlot(String slot) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (single("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "' AND active") > 0) {
+        while (single("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active", slot) > 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(slot + " is still in use 30 s after its pipeline stopped");
             }
             Thread.sleep(200);
         }
-        db.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+        single("SELECT count(pg_drop_replication_slot(?))", slot);
     }
 
     /** {@code changes} committed as fast as the workload can, while the pipeline is paused. */
@@ -644,7 +625,7 @@ final class EndToEndBenchmark {
     /** {@code changes} were committed since {@code since}; the latencies are those of the workload's own (its last phase). */
     private Phase steady(String pipeline, String label, int rate, Counts changes, Timestamp since, Written rows)
             throws Exception {
-        awaitWritten(pipeline, rows, since, changes.total(), workload.lastPhaseLastTransaction());
+        awaitWritten(pipeline, rows, since, changes.total());
         double[] q;
         try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms),"
@@ -695,10 +676,11 @@ final class EndToEndBenchmark {
 
     /**
      * Waits until the pipeline wrote the {@code expected} rows of the changes committed since
-     * {@code since}: first {@code last} (the phase's last transaction) by key, then the count, to
-     * be sure (a partition can lag behind the others).
+     * {@code since}: first the workload's last transaction by key, then the count, to be sure (a
+     * partition can lag behind the others).
      */
-    private void awaitWritten(String pipeline, Written rows, Timestamp since, long expected, Workload.Inserted last) throws Exception {
+    private void awaitWritten(String pipeline, Written rows, Timestamp since, long expected) throws Exception {
+        Workload.Inserted last = workload.lastPhaseLastTransaction();
         awaitInserted(pipeline, rows, last, last.rows());
         awaitCount(pipeline, rows, since, expected);
     }
@@ -754,49 +736,50 @@ final class EndToEndBenchmark {
         return busy / 100.0;
     }
 
-    /** CPU seconds so far of every PostgreSQL and Kafka process, by pid. */
-    private Map<Long, Double> serverCpuSeconds() {
-        Map<Long, Double> cpu = new HashMap<>();
-        List<ProcessHandle> all = new ArrayList<>(infra.postgres().processes());
-        all.addAll(infra.kafka().processes());
-        for (ProcessHandle p : all) {
-            try {
-                cpu.put(p.pid(), cpuSeconds(Map.of("p", p.pid())).get("p"));
-            } catch (Exception gone) {
-                // A backend that ended meanwhile: its CPU is in the whole machine's figure only.
-            }
-        }
-        return cpu;
+    /** One server process's CPU seconds so far, and what kind of process it is. */
+    private record ServerProcess(String kind, double cpuSeconds) {
     }
 
     /**
-     * The servers' CPU between two readings, per 1,000 changes, by kind of process: PostgreSQL's by
-     * its process title ({@code postgres: walsender cdc_user ...} → {@code walsender cdc_user}, a
-     * backend → its user), Kafka's as kafka; largest first.
+     * Every PostgreSQL and Kafka process alive now, by pid: PostgreSQL's named by its process title
+     * ({@code postgres: walsender cdc_user ...} → {@code walsender cdc_user}, a client's backend →
+     * {@code backend <user>}, an auxiliary process → its role), Kafka's as kafka.
      */
-    private static Map<String, Double> serverCpuByKind(Map<Long, Double> first, Map<Long, Double> end, long changes) {
-        Map<String, Double> byKind = new HashMap<>();
-        end.forEach((pid, seconds) -> {
-            Double before = first.get(pid);
-            if (before == null) {
-                return;
-            }
-            String kind = "kafka";
+    private Map<Long, ServerProcess> serverProcesses() {
+        Map<Long, Boolean> isPostgres = new HashMap<>();
+        infra.postgres().processes().forEach(p -> isPostgres.put(p.pid(), true));
+        infra.kafka().processes().forEach(p -> isPostgres.put(p.pid(), false));
+        Map<Long, ServerProcess> all = new HashMap<>();
+        isPostgres.forEach((pid, postgres) -> {
             try {
-                String title = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ').trim();
-                if (title.startsWith("postgres: ")) {
-                    String[] words = title.substring("postgres: ".length()).split(" ");
-                    // A client's backend reads "user database host(port) state"; an auxiliary process its role.
-                    boolean client = words.length > 2 && words[2].contains("(");
-                    kind = words[0].equals("walsender") && words.length > 1 ? "walsender " + words[1]
-                            : client ? "backend " + words[0] : words[0] + (words.length > 1 ? " " + words[1] : "");
-                } else if (title.contains("/postgres ") || title.endsWith("/postgres")) {
-                    kind = "postmaster";
-                }
+                all.put(pid, new ServerProcess(postgres ? postgresKind(pid) : "kafka", cpuSeconds(pid)));
             } catch (java.io.IOException gone) {
-                return;
+                // A backend that ended meanwhile: its CPU is in the whole machine's figure only.
             }
-            byKind.merge(kind, (seconds - before) / changes * 1000, Double::sum);
+        });
+        return all;
+    }
+
+    private static String postgresKind(long pid) throws java.io.IOException {
+        String title = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ').trim();
+        if (!title.startsWith("postgres: ")) {
+            return "postmaster";
+        }
+        String[] words = title.substring("postgres: ".length()).split(" ");
+        // A client's backend reads "user database host(port) state"; an auxiliary process its role.
+        boolean client = words.length > 2 && words[2].contains("(");
+        return words[0].equals("walsender") && words.length > 1 ? "walsender " + words[1]
+                : client ? "backend " + words[0] : words[0] + (words.length > 1 ? " " + words[1] : "");
+    }
+
+    /** The CPU of the processes alive at both readings, per 1,000 changes, summed by kind; largest first. */
+    private static Map<String, Double> serverCpuByKind(Map<Long, ServerProcess> first, Map<Long, ServerProcess> end, long changes) {
+        Map<String, Double> byKind = new HashMap<>();
+        end.forEach((pid, now) -> {
+            ServerProcess before = first.get(pid);
+            if (before != null) {
+                byKind.merge(before.kind(), (now.cpuSeconds() - before.cpuSeconds()) / changes * 1000, Double::sum);
+            }
         });
         Map<String, Double> sorted = new LinkedHashMap<>();
         byKind.entrySet().stream().filter(e -> e.getValue() >= 0.0005).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
@@ -808,12 +791,16 @@ final class EndToEndBenchmark {
     static Map<String, Double> cpuSeconds(Map<String, Long> processes) throws Exception {
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (Map.Entry<String, Long> p : processes.entrySet()) {
-            String stat = Files.readString(Path.of("/proc", Long.toString(p.getValue()), "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
-            cpu.put(p.getKey(), (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0);
+            cpu.put(p.getKey(), cpuSeconds(p.getValue()));
         }
         return cpu;
+    }
+
+    private static double cpuSeconds(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     private static String format(Map<String, Double> cpu) {
@@ -823,10 +810,16 @@ final class EndToEndBenchmark {
         return text.append('}').toString();
     }
 
-    private long single(String sql) throws SQLException {
-        try (Connection c = db.superuserConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
+    /** The first column of the first row of a query's result, with its parameters bound in order. */
+    private long single(String sql, Object... parameters) throws SQLException {
+        try (Connection c = db.superuserConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int k = 0; k < parameters.length; k++) {
+                s.setObject(k + 1, parameters[k]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
