@@ -41,7 +41,7 @@ class MigrationLifecycleIT {
         assertThat(migrator.verify().ok()).isTrue();
         StatusReport migrated = migrator.status();
         assertThat(migrated.pending()).isEmpty();
-        assertThat(migrated.lastTag()).contains("v12");
+        assertThat(migrated.lastTag()).contains("v13");
 
         migrator.rollbackToTag("empty");
 
@@ -99,6 +99,19 @@ class MigrationLifecycleIT {
         assertThat(report.ok()).isTrue();
         assertThat(m.migrator().status().pending()).isEmpty();
         assertThat(m.queryLong("SELECT count(*) FROM migrations.databasechangeloglock WHERE locked")).isZero();
+    }
+
+    @Test
+    void shouldGiveTheSearchIndexItsPendingListBackWhenRolledBackToV12() throws SQLException {
+        MigratedDatabase m = MigratedDatabase.create("gin-rollback");
+        String options = "SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = 'app.idx_articles_searchable'::regclass";
+        assertThat(m.queryStrings(options)).containsExactly("fastupdate=off");
+
+        m.migrator().rollbackToTag("v12");
+        assertThat(m.queryStrings(options)).as("PostgreSQL's default again").containsExactly("");
+
+        assertThat(m.migrator().migrate(Optional.empty()).ok()).isTrue();
+        assertThat(m.queryStrings(options)).containsExactly("fastupdate=off");
     }
 
     @Test

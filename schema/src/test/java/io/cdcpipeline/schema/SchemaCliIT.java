@@ -47,7 +47,7 @@ class SchemaCliIT {
 
         Result status = run(m.env, "status");
         assertThat(status.exitCode()).isZero();
-        assertThat(status.out()).contains("pending: 0", "last tag: v12");
+        assertThat(status.out()).contains("pending: 0", "last tag: v13");
 
         Result ensure = run(m.env, "partitions", "ensure", "--months-ahead", "5");
         assertThat(ensure.exitCode()).as(ensure.err()).isZero();

@@ -67,6 +67,28 @@ class SearchAndIndexesIT {
                 .contains("idx_articles_searchable");
     }
 
+    /**
+     * Changeset 022: a writer's entries go straight into the GIN tree. With the pending list (the
+     * default) they would wait there, and the writer that overflows it pays for merging all of them.
+     * Counted by pgstattuple, which reads the index's pages and shares nothing with the changelog.
+     */
+    @Test
+    void shouldWriteSearchEntriesStraightIntoTheIndex() throws SQLException {
+        m.execute("""
+                INSERT INTO app.articles (org_id, author_id, slug, title, summary, content, status)
+                SELECT 1, 1, 'pending-' || g, 'Pending list probe ' || g, 's', 'body ' || g, 'draft' FROM generate_series(1, 200) g;
+                UPDATE app.articles SET title = title || ' revised' WHERE slug LIKE 'pending-%';
+                """);
+        try (Connection c = m.superuser(); Statement s = c.createStatement()) {
+            s.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple");
+            try (ResultSet rs = s.executeQuery("SELECT pending_pages, pending_tuples FROM pgstatginindex('app.idx_articles_searchable')")) {
+                rs.next();
+                assertThat(rs.getLong("pending_tuples")).as("entries waiting in the GIN pending list").isZero();
+                assertThat(rs.getLong("pending_pages")).as("GIN pending list pages").isZero();
+            }
+        }
+    }
+
     @Test
     void shouldUseThePartialIndexForActiveUsersByEmail() throws SQLException {
         assertThat(plan("SELECT id FROM app.users WHERE email = 'user77@example.com' AND is_active")).contains("idx_users_active");
