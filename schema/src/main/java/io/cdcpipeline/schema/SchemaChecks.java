@@ -85,8 +85,8 @@ final class SchemaChecks {
                     """),
             new Check("full-text writes skip the GIN pending list", "022-articles-searchable-no-pending-list", """
                     SELECT 'app.idx_articles_searchable has fastupdate on: a writer will stall merging its pending list'
-                     WHERE NOT coalesce((SELECT 'fastupdate=off' = ANY (reloptions) FROM pg_class
-                                          WHERE oid = to_regclass('app.idx_articles_searchable')), false)
+                      FROM pg_class WHERE oid = to_regclass('app.idx_articles_searchable')
+                       AND NOT coalesce('fastupdate=off' = ANY (reloptions), false)
                     """),
             new Check("row-level security is enabled", "006-rls-organization-scoped", """
                     SELECT format('row-level security is off on app.%s', c.relname)
