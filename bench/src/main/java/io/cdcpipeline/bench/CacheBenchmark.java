@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -55,8 +56,10 @@ import redis.clients.jedis.RedisClient;
  *       commit), against a plain consumer deleting each key with its own DEL, measured in the
  *       same run. Rates are from the first batch to the last commit.</li>
  *   <li>Latency: capture and cache-invalidator running, each in its own JVM with the
- *       distribution's heap, a steady 2,000 article updates/s for 30 s after 15 s of the same load
- *       on other articles (the warm-up); p50/p99 from each transaction's commit (returned to the
+ *       distribution's heap, a steady 2,000 article updates/s for 30 s after the same load on
+ *       other articles until the JIT has settled (the warm-up: at least 15 s, then until the run's
+ *       JVMs compiled for less than a tenth of a core over 5 s, at most 120 s; {@link JitActivity});
+ *       p50/p99 from each transaction's commit (returned to the
  *       writer) to the deletion of its {@code article:<id>} key, observed through Redis keyspace
  *       notifications. One JVM clock stamps both. Before it, 512 MB of WAL are written and
  *       checkpointed so that the phase writes into recycled segments, as a server that has run
@@ -73,15 +76,27 @@ final class CacheBenchmark {
     private static final int RATE = 2_000;
     private static final Duration STEADY = Duration.ofSeconds(30);
     /**
-     * The same load before the measured phase, on other articles: until then capture has decoded
-     * a handful of updates, and the JIT compiling its hot path during the phase's first seconds
-     * (a flight recording: about one core of the two compiling for 15 s) stalled capture 1-2 s.
-     * A running pipeline is warm; the measured phase is the steady state.
+     * The same load before the measured phase, on other articles, in chunks of this length: until
+     * then capture has decoded a handful of updates, and the JIT compiling its hot path during the
+     * phase's first seconds (a flight recording: about one core of the two compiling for 15 s)
+     * stalled capture 1-2 s. A running pipeline is warm; the measured phase is the steady state.
      */
-    private static final Duration WARM_UP = Duration.ofSeconds(15);
-    /** Articles 1.. are the measured phase's, the next ones the warm-up's, the last one the first probe's. */
+    private static final Duration WARM_UP_CHUNK = Duration.ofSeconds(5);
+    private static final Duration WARM_UP_MIN = Duration.ofSeconds(15);
+    /**
+     * 15 s were not enough on two cores: a scheduler trace showed the four JVMs' compilers taking
+     * 12-40 % of the machine through the warm-up and the measured phase, and capture's streaming
+     * thread waiting for a CPU: a 100-330 ms stall in most runs. Once they had settled (50-102 s on
+     * that machine) none of six runs had one. So the warm-up goes on until the compilers settle
+     * ({@link #JIT_SETTLED}), within this bound.
+     */
+    private static final Duration WARM_UP_MAX = Duration.ofSeconds(120);
+    /** Settled: the run's JVMs together compiled for less than this share of one core over a chunk. */
+    private static final double JIT_SETTLED = 0.10;
+    /** Articles 1.. are the measured phase's, the next ones the warm-up's (reused chunk after chunk), the last one the first probe's. */
     private static final int MEASURED_ARTICLES = RATE * (int) STEADY.toSeconds();
-    private static final int LIVE_ARTICLES = MEASURED_ARTICLES + RATE * (int) WARM_UP.toSeconds() + 1;
+    private static final int WARM_UP_ARTICLES = RATE * (int) WARM_UP_MIN.toSeconds();
+    private static final int LIVE_ARTICLES = MEASURED_ARTICLES + WARM_UP_ARTICLES + 1;
     private static final int READS = 20_000;
     /** More than the warm-up and the phase write (about 3 MB/s of WAL at this rate, most of it full-page images). */
     private static final int WAL_TO_RECYCLE_MB = 512;
@@ -245,7 +260,7 @@ final class CacheBenchmark {
              ServiceProcess invalidator = ServiceProcess.startWithHeap("cache-invalidator", CacheInvalidatorService.class.getName(), cacheEnv,
                      work, DistributionHeaps.CACHE_INVALIDATOR)) {
             firstChangeThrough(db, redis);
-            steadyUpdates(db, redis, new HashMap<>(), WARM_UP, MEASURED_ARTICLES + 1);
+            warmUp(db, redis, deletions);
             Thread.sleep(2_000);
             steadyUpdates(db, redis, committedAt, STEADY, 1);
             Thread.sleep(5_000);
@@ -278,6 +293,42 @@ final class CacheBenchmark {
         System.out.println("  slowest commits to Kafka: " + slowest + "; the phase's first commit at " + java.time.Instant.ofEpochMilli(first));
         System.out.println("  " + maintenanceDuring(db, first));
         System.out.println("  " + slowestUpdate(db));
+    }
+
+    /**
+     * The steady load on the warm-up's articles, chunk after chunk, until the JIT has settled: at
+     * least {@link #WARM_UP_MIN}, then until a chunk in which the run's JVMs compiled for less than
+     * {@link #JIT_SETTLED} of a core, at most {@link #WARM_UP_MAX}. Prints how long it took, and
+     * the latency of the first {@link #WARM_UP_MIN} after the services started (each warm-up
+     * article is updated once in that span), which is what a restart costs while the JIT compiles.
+     */
+    private static void warmUp(TestDatabase db, RedisClient redis, KeyDeletions deletions) throws Exception {
+        JitActivity jit = JitActivity.ofThisRun();
+        int chunkArticles = RATE * (int) WARM_UP_CHUNK.toSeconds();
+        Map<String, Long> afterStart = new HashMap<>();
+        long start = System.nanoTime();
+        double compiling;
+        int chunk = 0;
+        Duration elapsed;
+        do {
+            double before = jit.compilerCpuSeconds();
+            int first = MEASURED_ARTICLES + 1 + (chunk * chunkArticles) % WARM_UP_ARTICLES;
+            boolean firstRound = (chunk + 1) * chunkArticles <= WARM_UP_ARTICLES;
+            steadyUpdates(db, redis, firstRound ? afterStart : new HashMap<>(), WARM_UP_CHUNK, first);
+            compiling = (jit.compilerCpuSeconds() - before) / (WARM_UP_CHUNK.toMillis() / 1000.0);
+            chunk++;
+            elapsed = Duration.ofNanos(System.nanoTime() - start);
+        } while (elapsed.compareTo(WARM_UP_MAX) < 0 && (elapsed.compareTo(WARM_UP_MIN) < 0 || compiling >= JIT_SETTLED));
+        System.out.printf(Locale.ROOT, "warm-up: %d s at %,d updates/s; the %d JVMs' JIT compilers used %.0f %% of a core in its last %d s%s%n",
+                elapsed.toSeconds(), RATE, jit.jvmCount(), compiling * 100, WARM_UP_CHUNK.toSeconds(),
+                compiling >= JIT_SETTLED ? " (not settled within " + WARM_UP_MAX.toSeconds() + " s)" : "");
+        long[] latencies = afterStart.entrySet().stream().filter(e -> deletions.of(e.getKey()) != null)
+                .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
+        if (latencies.length > 0) {
+            System.out.printf(Locale.ROOT, "  its first %d s, right after the services started: commit -> key deleted p50 %.1f ms, p99 %.1f ms,"
+                            + " max %.1f ms (%,d keys)%n", WARM_UP_MIN.toSeconds(), Percentiles.nearestRank(latencies, 0.5) / 1e6,
+                    Percentiles.nearestRank(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6, latencies.length);
+        }
     }
 
     /**
