@@ -162,7 +162,7 @@ final class EndToEndBenchmark {
                     bench.checkpoint("slot_stock", options.freshWal());
                     for (int rate : rates) {
                         bench.settle("slot_stock");
-                        Counts steady = bench.workload.commit(rate * seconds, rate);
+                        Counts steady = bench.steadyLoad(rate, seconds);
                         committed = committed.plus(steady);
                         phases.add(bench.steady(STOCK, rate, steady, rows));
                     }
@@ -316,12 +316,27 @@ final class EndToEndBenchmark {
         for (int rate : rates) {
             settle("slot_ours");
             double[] batchesBefore = sinkBatches(ours.sink());
-            Counts steady = workload.commit(rate * seconds, rate);
+            Counts steady = steadyLoad(rate, seconds);
             expected = expected.plus(steady);
             phases.add(steady(OURS, rate, steady, rows));
             printSinkBatches(batchesBefore, sinkBatches(ours.sink()));
         }
         return expected;
+    }
+
+    /**
+     * One steady phase's load, and how much of a core the JIT compilers of the run's JVMs took
+     * meanwhile: on two cores, compilers still busy made capture wait for a CPU and stall 100-330 ms
+     * in {@code bench cache} (docs/benchmarks.md), so a phase's tail is read against this figure.
+     */
+    private Counts steadyLoad(int rate, int seconds) throws Exception {
+        JitActivity jit = JitActivity.ofThisRun();
+        double before = jit.compilerCpuSeconds();
+        long start = System.nanoTime();
+        Counts steady = workload.commit(rate * seconds, rate);
+        System.out.printf(Locale.ROOT, "      the %d JVMs' JIT compilers used %.0f %% of a core during the phase%n", jit.jvmCount(),
+                (jit.compilerCpuSeconds() - before) * 100 / ((System.nanoTime() - start) / 1e9));
+        return steady;
     }
 
     /** audit-sink's batches so far: count, seconds spent applying them, records in them (its own meters). */
@@ -435,7 +450,7 @@ final class EndToEndBenchmark {
                     throw new IllegalStateException("the probes failed", e);
                 }
             });
-            Counts steady = workload.commit(rate * seconds, rate);
+            Counts steady = steadyLoad(rate, seconds);
             Counts probed = probing.get();
             expected = expected.plus(steady).plus(probed);
             String label = rate + "/s, whole pipeline";
