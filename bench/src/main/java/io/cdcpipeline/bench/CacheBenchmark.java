@@ -267,8 +267,7 @@ final class CacheBenchmark {
         } finally {
             deletions.close();
         }
-        long[] latencies = committedAt.entrySet().stream().filter(e -> deletions.of(e.getKey()) != null)
-                .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
+        long[] latencies = commitToDeleted(committedAt, deletions);
         System.out.printf("%nRESULT latency at %,d changes/s for %d s (%,d updates, %,d keys deleted): commit -> key deleted"
                         + " p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", RATE, STEADY.toSeconds(), committedAt.size(), latencies.length,
                 Percentiles.nearestRank(latencies, 0.5) / 1e6, Percentiles.nearestRank(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6);
@@ -311,24 +310,29 @@ final class CacheBenchmark {
         int chunk = 0;
         Duration elapsed;
         do {
-            double before = jit.compilerCpuSeconds();
+            JitActivity.Mark chunkStart = jit.mark();
             int first = MEASURED_ARTICLES + 1 + (chunk * chunkArticles) % WARM_UP_ARTICLES;
             boolean firstRound = (chunk + 1) * chunkArticles <= WARM_UP_ARTICLES;
             steadyUpdates(db, redis, firstRound ? afterStart : new HashMap<>(), WARM_UP_CHUNK, first);
-            compiling = (jit.compilerCpuSeconds() - before) / (WARM_UP_CHUNK.toMillis() / 1000.0);
+            compiling = jit.coreShareSince(chunkStart);
             chunk++;
             elapsed = Duration.ofNanos(System.nanoTime() - start);
         } while (elapsed.compareTo(WARM_UP_MAX) < 0 && (elapsed.compareTo(WARM_UP_MIN) < 0 || compiling >= JIT_SETTLED));
         System.out.printf(Locale.ROOT, "warm-up: %d s at %,d updates/s; the %d JVMs' JIT compilers used %.0f %% of a core in its last %d s%s%n",
                 elapsed.toSeconds(), RATE, jit.jvmCount(), compiling * 100, WARM_UP_CHUNK.toSeconds(),
                 compiling >= JIT_SETTLED ? " (not settled within " + WARM_UP_MAX.toSeconds() + " s)" : "");
-        long[] latencies = afterStart.entrySet().stream().filter(e -> deletions.of(e.getKey()) != null)
-                .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
+        long[] latencies = commitToDeleted(afterStart, deletions);
         if (latencies.length > 0) {
             System.out.printf(Locale.ROOT, "  its first %d s, right after the services started: commit -> key deleted p50 %.1f ms, p99 %.1f ms,"
                             + " max %.1f ms (%,d keys)%n", WARM_UP_MIN.toSeconds(), Percentiles.nearestRank(latencies, 0.5) / 1e6,
                     Percentiles.nearestRank(latencies, 0.99) / 1e6, latencies[latencies.length - 1] / 1e6, latencies.length);
         }
+    }
+
+    /** Commit -> key deleted, in nanoseconds and sorted, of every committed key whose deletion was seen. */
+    private static long[] commitToDeleted(Map<String, Long> committedAt, KeyDeletions deletions) {
+        return committedAt.entrySet().stream().filter(e -> deletions.of(e.getKey()) != null)
+                .mapToLong(e -> deletions.of(e.getKey()).nanos() - e.getValue()).sorted().toArray();
     }
 
     /**

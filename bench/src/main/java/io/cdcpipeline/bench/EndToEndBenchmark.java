@@ -331,11 +331,10 @@ final class EndToEndBenchmark {
      */
     private Counts steadyLoad(int rate, int seconds) throws Exception {
         JitActivity jit = JitActivity.ofThisRun();
-        double before = jit.compilerCpuSeconds();
-        long start = System.nanoTime();
+        JitActivity.Mark start = jit.mark();
         Counts steady = workload.commit(rate * seconds, rate);
         System.out.printf(Locale.ROOT, "      the %d JVMs' JIT compilers used %.0f %% of a core during the phase%n", jit.jvmCount(),
-                (jit.compilerCpuSeconds() - before) * 100 / ((System.nanoTime() - start) / 1e9));
+                jit.coreShareSince(start) * 100);
         return steady;
     }
 

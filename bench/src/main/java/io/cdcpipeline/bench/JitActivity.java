@@ -44,6 +44,19 @@ final class JitActivity {
         return jvms.size();
     }
 
+    /** A point to measure from: the compilers' CPU time so far, and when. */
+    record Mark(double cpuSeconds, long nanos) {
+    }
+
+    Mark mark() {
+        return new Mark(compilerCpuSeconds(), System.nanoTime());
+    }
+
+    /** The share of one core the JVMs' compilers used since {@code mark}, over the wall time since. */
+    double coreShareSince(Mark mark) {
+        return (compilerCpuSeconds() - mark.cpuSeconds()) / ((System.nanoTime() - mark.nanos()) / 1e9);
+    }
+
     /** CPU seconds the JVMs' compiler threads have used so far (a JVM gone since counts nothing). */
     double compilerCpuSeconds() {
         double seconds = 0;

@@ -27,9 +27,25 @@ class JitActivityTest {
     }
 
     @Test
-    void shouldFindThisJvmAmongTheRunsJvms() {
-        assertThat(JitActivity.ofThisRun().jvmCount()).isGreaterThanOrEqualTo(1);
+    void shouldCountThisJvmAndTheJvmsItStartedButNoOtherProcess() throws Exception {
+        int before = JitActivity.ofThisRun().jvmCount();
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process jvm = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Sleeper.class.getName()).start();
+        Process notJava = new ProcessBuilder("sleep", "30").start();
+        try {
+            assertThat(JitActivity.ofThisRun().jvmCount()).as("this JVM's children: one JVM, one sleep").isEqualTo(before + 1);
+        } finally {
+            jvm.destroyForcibly().waitFor();
+            notJava.destroyForcibly().waitFor();
+        }
         // This JVM has compiled something by now (JUnit's own start-up): its compilers' time is read.
         assertThat(JitActivity.ofThisRun().compilerCpuSeconds()).isPositive();
+    }
+
+    /** A JVM that stays up until it is killed. */
+    static final class Sleeper {
+        public static void main(String[] args) throws InterruptedException {
+            Thread.sleep(60_000);
+        }
     }
 }
