@@ -162,10 +162,12 @@ public final class CaptureFixture {
         }
     }
 
-    /** Every record on this fixture's topics (by pattern) from the beginning, until {@code done} holds or the timeout. */
-    public List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+    /**
+     * A consumer of its own group, subscribed to {@code topics} from their beginning; topics that
+     * appear later are found within half a second. Commits nothing.
+     */
+    public KafkaConsumer<String, String> consumer(Pattern topics) {
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
@@ -173,8 +175,15 @@ public final class CaptureFixture {
                 ConsumerConfig.METADATA_MAX_AGE_CONFIG, 500,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
-            consumer.subscribe(Pattern.compile(Pattern.quote(prefix) + "\\..*"));
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
+        consumer.subscribe(topics);
+        return consumer;
+    }
+
+    /** Every record on this fixture's topics (by pattern) from the beginning, until {@code done} holds or the timeout. */
+    public List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = consumer(Pattern.compile(Pattern.quote(prefix) + "\\..*"))) {
             long deadline = System.nanoTime() + timeout.toNanos();
             // A new topic matching the pattern rebalances the consumer, which (committing nothing)
             // starts those partitions over: keep each record once.

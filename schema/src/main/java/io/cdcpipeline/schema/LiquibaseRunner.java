@@ -14,6 +14,8 @@ import liquibase.Scope;
 import liquibase.UpdateSummaryEnum;
 import liquibase.UpdateSummaryOutputEnum;
 import liquibase.analytics.configuration.AnalyticsArgs;
+import liquibase.change.Change;
+import liquibase.change.core.TagDatabaseChange;
 import liquibase.changelog.ChangeLogParameters;
 import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
@@ -137,6 +139,24 @@ final class LiquibaseRunner implements AutoCloseable {
         return inScope(() -> {
             Liquibase liquibase = new Liquibase(CHANGELOG, Scope.getCurrentScope().getResourceAccessor(), database);
             return liquibase.listUnrunChangeSets(new Contexts(contexts), new LabelExpression());
+        });
+    }
+
+    /** The changelog's tags ({@code tagDatabase} changes), in the order they are applied: what {@code --to} accepts. */
+    static List<String> tags() throws Exception {
+        return inScope(() -> {
+            ResourceAccessor resources = Scope.getCurrentScope().getResourceAccessor();
+            DatabaseChangeLog changeLog = ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources)
+                    .parse(CHANGELOG, new ChangeLogParameters(), resources);
+            List<String> tags = new ArrayList<>();
+            for (ChangeSet changeSet : changeLog.getChangeSets()) {
+                for (Change change : changeSet.getChanges()) {
+                    if (change instanceof TagDatabaseChange tag) {
+                        tags.add(tag.getTag());
+                    }
+                }
+            }
+            return tags;
         });
     }
 

@@ -89,7 +89,8 @@ public final class SchemaCli {
     @Command(name = "migrate", description = "Create the roles and grant database privileges (each statement logged first),"
             + " apply pending changesets (up to --to TAG), then verify.")
     static final class Migrate extends EnvAware implements Callable<Integer> {
-        @Option(names = "--to", paramLabel = "TAG", description = "stop after this tag (tags: app, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13)")
+        @Option(names = "--to", paramLabel = "TAG", completionCandidates = ChangelogTags.MigrationTags.class,
+                description = "stop after this tag (tags: ${COMPLETION-CANDIDATES})")
         String tag;
 
         @Option(names = "--dry-run", description = "print the cluster- and database-wide statements and the changesets"
@@ -119,7 +120,8 @@ public final class SchemaCli {
         Target target;
 
         static final class Target {
-            @Option(names = "--to", paramLabel = "TAG", required = true, description = "tag to return to (empty, app, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13)")
+            @Option(names = "--to", paramLabel = "TAG", required = true, completionCandidates = ChangelogTags.class,
+                    description = "tag to return to (${COMPLETION-CANDIDATES})")
             String tag;
 
             @Option(names = "--count", paramLabel = "N", required = true, description = "number of changesets to undo")
