@@ -182,17 +182,24 @@ public final class CaptureFixture {
 
     /** Every record on this fixture's topics (by pattern) from the beginning, until {@code done} holds or the timeout. */
     public List<ConsumerRecord<String, String>> consumeUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = consumer(Pattern.compile(Pattern.quote(prefix) + "\\..*"))) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            // A new topic matching the pattern rebalances the consumer, which (committing nothing)
-            // starts those partitions over: keep each record once.
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            while (System.nanoTime() < deadline && !done.test(records)) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (seen.add(r.topic() + "/" + r.partition() + "/" + r.offset())) {
-                        records.add(r);
-                    }
+            return consumeUntil(consumer, done, timeout);
+        }
+    }
+
+    /** What {@code consumer} reads from now on, until {@code done} holds of it or the timeout. */
+    public static List<ConsumerRecord<String, String>> consumeUntil(KafkaConsumer<String, String> consumer,
+                                                                    Predicate<List<ConsumerRecord<String, String>>> done,
+                                                                    Duration timeout) {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // A new topic matching the pattern rebalances the consumer, which (committing nothing)
+        // starts those partitions over: keep each record once.
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (System.nanoTime() < deadline && !done.test(records)) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
+                if (seen.add(r.topic() + "/" + r.partition() + "/" + r.offset())) {
+                    records.add(r);
                 }
             }
         }

@@ -73,9 +73,7 @@ final class LiquibaseRunner implements AutoCloseable {
     /** The ids of the changesets an installation with or without the example has, in order; reads no database. */
     static List<String> changeSetIds(boolean withExample) throws Exception {
         return inScope(() -> {
-            ResourceAccessor resources = Scope.getCurrentScope().getResourceAccessor();
-            DatabaseChangeLog changeLog = ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources)
-                    .parse(CHANGELOG, new ChangeLogParameters(), resources);
+            DatabaseChangeLog changeLog = parseChangelog();
             Contexts contexts = new Contexts(contexts(withExample));
             List<String> ids = new ArrayList<>();
             for (ChangeSet changeSet : changeLog.getChangeSets()) {
@@ -145,9 +143,7 @@ final class LiquibaseRunner implements AutoCloseable {
     /** The changelog's tags ({@code tagDatabase} changes), in the order they are applied: what {@code --to} accepts. */
     static List<String> tags() throws Exception {
         return inScope(() -> {
-            ResourceAccessor resources = Scope.getCurrentScope().getResourceAccessor();
-            DatabaseChangeLog changeLog = ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources)
-                    .parse(CHANGELOG, new ChangeLogParameters(), resources);
+            DatabaseChangeLog changeLog = parseChangelog();
             List<String> tags = new ArrayList<>();
             for (ChangeSet changeSet : changeLog.getChangeSets()) {
                 for (Change change : changeSet.getChanges()) {
@@ -158,6 +154,12 @@ final class LiquibaseRunner implements AutoCloseable {
             }
             return tags;
         });
+    }
+
+    /** The changelog as Liquibase reads it, inside {@link #inScope}; reads no database. */
+    private static DatabaseChangeLog parseChangelog() throws Exception {
+        ResourceAccessor resources = Scope.getCurrentScope().getResourceAccessor();
+        return ChangeLogParserFactory.getInstance().getParser(CHANGELOG, resources).parse(CHANGELOG, new ChangeLogParameters(), resources);
     }
 
     private static <T> T inScope(Scope.ScopedRunnerWithReturn<T> body) throws Exception {

@@ -103,6 +103,9 @@ public final class SchemaCli {
 
         @Override
         public Integer call() throws Exception {
+            if (tag != null) {
+                ChangelogTags.requireKnown(tag, ChangelogTags.migrationTargets(), spec);
+            }
             if (dryRun) {
                 MigrationPlan plan = migrator().plan(Optional.ofNullable(tag), adoptRoles);
                 out().print(plan.render());
@@ -131,6 +134,7 @@ public final class SchemaCli {
         @Override
         public Integer call() throws Exception {
             if (target.tag != null) {
+                ChangelogTags.requireKnown(target.tag, ChangelogTags.all(), spec);
                 migrator().rollbackToTag(target.tag);
                 out().println("rolled back to tag " + target.tag);
             } else {

@@ -54,7 +54,9 @@ class SchemaCliIT {
         assertThat(ensure.out()).contains("created app.article_views_p");
 
         assertThat(run(m.env, "rollback").exitCode()).as("rollback needs --to or --count").isEqualTo(SchemaCli.USAGE);
-        assertThat(run(m.env, "rollback", "--to", "no-such-tag").exitCode()).isEqualTo(SchemaCli.FAILED);
+        Result unknownTag = run(m.env, "rollback", "--to", "no-such-tag");
+        assertThat(unknownTag.exitCode()).as("a tag the changelog does not have is a usage error").isEqualTo(SchemaCli.USAGE);
+        assertThat(unknownTag.err()).contains("unknown tag 'no-such-tag'");
     }
 
     @Test
