@@ -498,11 +498,11 @@ final class EndToEndBenchmark {
         awaitInserted(pipeline, rows, workload.lastPhaseFirstTransaction(), 1);
         Map<String, Double> cpuAtFirst = cpuSeconds(processes);
         Map<Long, ServerProcess> serversAtFirst = serverProcesses();
-        double machineAtFirst = machineCpuSeconds();
+        double machineAtFirst = ProcessCpu.machineCpuSeconds();
         awaitInserted(pipeline, rows, workload.lastPhaseLastTransaction(), workload.lastPhaseLastTransaction().rows());
         Map<String, Double> cpuAtEnd = cpuSeconds(processes);
         Map<Long, ServerProcess> serversAtEnd = serverProcesses();
-        double machineAtEnd = machineCpuSeconds();
+        double machineAtEnd = ProcessCpu.machineCpuSeconds();
         awaitCount(pipeline, rows, workload.lastPhaseStart(), changes);
         double machine = (machineAtEnd - machineAtFirst) / changes * 1000;
         double seconds = spanSeconds(pipeline, workload.lastPhaseStart());
@@ -735,21 +735,6 @@ final class EndToEndBenchmark {
         }
     }
 
-    /**
-     * CPU seconds the whole machine spent (every process: PostgreSQL, Kafka and the harness too),
-     * from /proc/stat's first line: all but idle and iowait, in USER_HZ (100 per second).
-     */
-    static double machineCpuSeconds() throws java.io.IOException {
-        String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long busy = 0;
-        for (int i = 1; i < fields.length && i <= 8; i++) {
-            if (i != 4 && i != 5) { // idle, iowait
-                busy += Long.parseLong(fields[i]);
-            }
-        }
-        return busy / 100.0;
-    }
-
     /** One server process's CPU seconds so far, and what kind of process it is. */
     private record ServerProcess(String kind, double cpuSeconds) {
     }
@@ -766,7 +751,7 @@ final class EndToEndBenchmark {
         Map<Long, ServerProcess> all = new HashMap<>();
         isPostgres.forEach((pid, postgres) -> {
             try {
-                all.put(pid, new ServerProcess(postgres ? postgresKind(pid) : "kafka", cpuSeconds(pid)));
+                all.put(pid, new ServerProcess(postgres ? postgresKind(pid) : "kafka", ProcessCpu.cpuSeconds(pid)));
             } catch (java.io.IOException gone) {
                 // A backend that ended meanwhile: its CPU is in the whole machine's figure only.
             }
@@ -805,16 +790,9 @@ final class EndToEndBenchmark {
     static Map<String, Double> cpuSeconds(Map<String, Long> processes) throws Exception {
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (Map.Entry<String, Long> p : processes.entrySet()) {
-            cpu.put(p.getKey(), cpuSeconds(p.getValue()));
+            cpu.put(p.getKey(), ProcessCpu.cpuSeconds(p.getValue()));
         }
         return cpu;
-    }
-
-    private static double cpuSeconds(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // After the command: state is field 3, utime 14 and stime 15 (1-based over the whole line).
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     private static String format(Map<String, Double> cpu) {

@@ -21,9 +21,6 @@ import java.util.stream.Stream;
  */
 final class JitActivity {
 
-    /** Linux's USER_HZ: the unit of utime and stime in /proc stat files. */
-    private static final double TICKS_PER_SECOND = 100.0;
-
     private final List<Long> jvms;
 
     private JitActivity(List<Long> jvms) {
@@ -75,28 +72,15 @@ final class JitActivity {
 
     private static double compilerCpuSeconds(Path thread) {
         try {
-            return compilerTicks(Files.readString(thread.resolve("stat"))) / TICKS_PER_SECOND;
+            return compilerTicks(Files.readString(thread.resolve("stat"))) / ProcessCpu.TICKS_PER_SECOND;
         } catch (IOException e) {
             return 0; // the thread ended between the listing and the read
         }
     }
 
-    /**
-     * utime + stime of one thread's stat line when the thread is a JIT compiler, else 0. The name
-     * sits between the first '(' and the last ')' and may hold spaces ("C2 CompilerThre"); the
-     * fields after it start at field 3 (state), so utime (field 14) is the 12th.
-     */
+    /** utime + stime of one thread's stat line when the thread is a JIT compiler, else 0. */
     static long compilerTicks(String statLine) {
-        int open = statLine.indexOf('(');
-        int close = statLine.lastIndexOf(')');
-        if (open < 0 || close < open) {
-            return 0;
-        }
-        String name = statLine.substring(open + 1, close);
-        if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
-            return 0;
-        }
-        String[] fields = statLine.substring(close + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        String name = ProcessCpu.name(statLine);
+        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre") ? ProcessCpu.cpuTicks(statLine) : 0;
     }
 }
